@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Brings a checkout to a runnable state, and is quick when it already is:
+#   1. Debian packages: libtorch-dev (the engine) and python3-torch (benchmark references and
+#      fixture scripts), installed with apt-get when missing (run as root on a fresh machine);
+#   2. npm packages (npm ci) when package-lock.json changed;
+#   3. the native addon (node-gyp) when its sources changed;
+#   4. the TypeScript build (tsc, incremental).
+# Everything it prints goes to stderr, so commands' standard output stays clean.
+set -euo pipefail
+exec 3>&1 1>&2
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+for p in libtorch-dev python3-torch; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  echo "setup: installing ${need_pkgs[*]} with apt-get"
+  if [ "$(id -u)" != 0 ]; then echo "setup: apt-get needs root; install ${need_pkgs[*]} and rerun" ; exit 1; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+addon=native/build/Release/fovea_native.node
+if [ ! -f "$addon" ] || [ -n "$(find native/src native/binding.gyp -newer "$addon" 2>/dev/null | head -1)" ]; then
+  echo "setup: building the native addon against ${LIBTORCH:-Debian libtorch}"
+  nodedir=()
+  [ -f /usr/include/node/node.h ] && nodedir=(--nodedir=/usr)
+  node node_modules/node-gyp/bin/node-gyp.js rebuild --directory native -j "$(nproc)" "${nodedir[@]}" --loglevel=error
+fi
+
+stamp=dist/.tsbuild-stamp
+if [ ! -f "$stamp" ] || [ -n "$(find src test bench tools tsconfig.json package.json -newer "$stamp" \( -name '*.ts' -o -name '*.json' -o -name '*.txt' \) 2>/dev/null | head -1)" ]; then
+  echo "setup: compiling TypeScript"
+  node node_modules/typescript/bin/tsc -p tsconfig.json
+  touch "$stamp"
+fi

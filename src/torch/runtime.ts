@@ -1,0 +1,47 @@
+// Process-wide engine settings: threads, seeds, devices, memory accounting.
+import { native } from './native.js';
+import { Tensor } from './tensor.js';
+
+export function setNumThreads(n: number): void {
+  native.setNumThreads(n);
+}
+
+export function getNumThreads(): number {
+  return native.getNumThreads();
+}
+
+/** Seeds libtorch's default generator (initialisation, dropout, random ops without a generator). */
+export function manualSeed(seed: number): void {
+  native.manualSeed(seed);
+}
+
+/** State of the default generator, for checkpoints. */
+export function getRngState(): Tensor {
+  return new Tensor(native.generatorGetState(null));
+}
+
+export function setRngState(state: Tensor): void {
+  native.generatorSetState(null, state.h);
+}
+
+export function cudaAvailable(): boolean {
+  return native.cudaInfo().available;
+}
+
+export function cudaDeviceCount(): number {
+  return native.cudaInfo().deviceCount;
+}
+
+/** Live tensor handles and the bytes of the distinct storages they hold. */
+export function memory(): { tensors: number; bytes: number } {
+  return native.memory();
+}
+
+export function torchVersion(): string {
+  return native.torchVersion;
+}
+
+/** libtorch's parallel and build info (threads, OpenMP, oneDNN). */
+export function configInfo(): { parallel: string; mkldnn: boolean; openmp: boolean } {
+  return native.configInfo();
+}

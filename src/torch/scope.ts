@@ -1,0 +1,82 @@
+// Memory scopes: tidy(fn) frees every tensor created inside fn except what fn returns or keep()s,
+// like TF.js tidy. Tensors made outside any scope live until dispose() (or, as a safety net,
+// until the garbage collector finalises their native handle).
+import type { Tensor } from './tensor.js';
+
+const stack: Set<Tensor>[] = [];
+const kept = new WeakSet<Tensor>();
+
+/** Registers a new tensor with the innermost scope (called by the Tensor constructor). */
+export function track(t: Tensor): void {
+  const top = stack[stack.length - 1];
+  if (top !== undefined) top.add(t);
+}
+
+/** Marks a tensor so that no enclosing tidy() disposes it. Returns it. */
+export function keep<T extends Tensor>(t: T): T {
+  kept.add(t);
+  for (const s of stack) s.delete(t);
+  return t;
+}
+
+/** Tensors reachable from a value through arrays, Maps, Sets and plain objects. */
+export function collectTensors(value: unknown, into: Set<Tensor>, isTensor: (v: unknown) => v is Tensor): void {
+  const seen = new Set<unknown>();
+  const visit = (v: unknown): void => {
+    if (v === null || typeof v !== 'object' || seen.has(v)) return;
+    seen.add(v);
+    if (isTensor(v)) {
+      into.add(v);
+    } else if (Array.isArray(v)) {
+      for (const x of v) visit(x);
+    } else if (v instanceof Map) {
+      for (const x of v.values()) visit(x);
+    } else if (v instanceof Set) {
+      for (const x of v) visit(x);
+    } else if (Object.getPrototypeOf(v) === Object.prototype) {
+      for (const x of Object.values(v)) visit(x);
+    }
+  };
+  visit(value);
+}
+
+let isTensorFn: ((v: unknown) => v is Tensor) | undefined;
+export function setTensorCheck(f: (v: unknown) => v is Tensor): void {
+  isTensorFn = f;
+}
+
+/**
+ * Runs a synchronous fn; afterwards disposes the tensors it created, except those in its result
+ * and those passed to keep(). Tensors in the result move to the enclosing scope.
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope = new Set<Tensor>();
+  stack.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    stack.pop();
+    for (const t of scope) t.dispose();
+    throw e;
+  }
+  stack.pop();
+  if (result instanceof Promise) {
+    throw new TypeError('tidy() takes a synchronous function; await outside it and tidy each step');
+  }
+  const out = new Set<Tensor>();
+  collectTensors(result, out, isTensorFn!);
+  const parent = stack[stack.length - 1];
+  for (const t of scope) {
+    if (out.has(t)) parent?.add(t);
+    else if (!kept.has(t)) t.dispose();
+  }
+  return result;
+}
+
+/** Disposes every tensor reachable from value (arrays, Maps, objects). */
+export function dispose(value: unknown): void {
+  const ts = new Set<Tensor>();
+  collectTensors(value, ts, isTensorFn!);
+  for (const t of ts) t.dispose();
+}
