@@ -9,7 +9,10 @@
       "target_name": "fovea_native",
       "sources": ["src/tensor.cc", "src/dispatch.cc", "src/autograd.cc", "src/addon.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      # NAPI_EXPERIMENTAL enables basic finalizers, which free a tensor handle synchronously during
+      # GC; otherwise Node defers finalizers to the event loop and a loop that never yields to it
+      # (a synchronous training loop) accumulates handles.
+      "defines": ["NAPI_EXPERIMENTAL", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
       "conditions": [

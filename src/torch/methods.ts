@@ -24,6 +24,9 @@ declare module './tensor.js' {
 const DTYPES = new Set(['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool']);
 
 Tensor.prototype.to = function (this: Tensor, target) {
+  if (typeof target === 'string' && !DTYPES.has(target) && !/^(cpu|cuda)(:\d+)?$/.test(target)) {
+    throw new TypeError(`to(): '${target}' is neither a dtype (${[...DTYPES].join(', ')}) nor a device (cpu, cuda, cuda:N)`);
+  }
   const o = typeof target === 'string' ? (DTYPES.has(target) ? { dtype: target as DType } : { device: target as Device }) : target;
   return ops.toOptions(this, { dtype: o.dtype, device: o.device, memoryFormat: o.memoryFormat, copy: o.copy });
 };

@@ -74,9 +74,13 @@ export function decodeSafetensors(buf: Uint8Array, source = 'buffer'): Safetenso
   } catch (e) {
     return fail(`header is not valid JSON (${(e as Error).message})`);
   }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object');
   const dataStart = 8 + n;
   const tensors = new Map<string, Tensor>();
   const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
+  if (typeof metadata !== 'object' || metadata === null || Object.values(metadata).some((v) => typeof v !== 'string')) {
+    fail('__metadata__ must map strings to strings');
+  }
   try {
     for (const [name, raw] of Object.entries(header)) {
       if (name === '__metadata__') continue;
@@ -84,6 +88,10 @@ export function decodeSafetensors(buf: Uint8Array, source = 'buffer'): Safetenso
       const dtype = FROM_ST.get(String(info.dtype));
       if (!dtype) fail(`tensor '${name}' has unsupported dtype '${String(info.dtype)}'`);
       if (!Array.isArray(info.shape) || !Array.isArray(info.data_offsets)) fail(`tensor '${name}' lacks shape or data_offsets`);
+      if (!info.shape!.every((d) => Number.isInteger(d) && d >= 0)) fail(`tensor '${name}' has an invalid shape ${JSON.stringify(info.shape)}`);
+      if (info.data_offsets!.length !== 2 || !info.data_offsets!.every((d) => Number.isInteger(d))) {
+        fail(`tensor '${name}' has invalid data_offsets ${JSON.stringify(info.data_offsets)}`);
+      }
       const [b, e] = info.data_offsets!;
       const count = info.shape!.reduce((a, x) => a * x, 1);
       if (e - b !== count * elementSize(dtype!)) {

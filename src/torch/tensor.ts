@@ -190,12 +190,23 @@ export function wrap(h: TensorHandle): Tensor {
   return new Tensor(h);
 }
 
-export function handles(ts: readonly Tensor[]): TensorHandle[] {
-  return ts.map((t) => t.h);
+/** The handle of a Tensor argument; a TypeError naming the argument for anything else. */
+export function th(t: Tensor, label = 'argument'): TensorHandle {
+  if (!(t instanceof Tensor)) {
+    const what = t === null ? 'null' : t === undefined ? 'undefined' : Array.isArray(t) ? 'an array' : typeof t;
+    throw new TypeError(`${label} expects a tensor, got ${what}`);
+  }
+  return t.h;
 }
 
-export function optionalHandles(ts: readonly (Tensor | null)[]): (TensorHandle | null)[] {
-  return ts.map((t) => (t === null ? null : t.h));
+export function handles(ts: readonly Tensor[], label = 'argument'): TensorHandle[] {
+  if (!Array.isArray(ts)) throw new TypeError(`${label} expects an array of tensors`);
+  return ts.map((t, i) => th(t, `${label} (item ${i})`));
+}
+
+export function optionalHandles(ts: readonly (Tensor | null)[], label = 'argument'): (TensorHandle | null)[] {
+  if (!Array.isArray(ts)) throw new TypeError(`${label} expects an array of tensors or nulls`);
+  return ts.map((t, i) => (t === null ? null : th(t, `${label} (item ${i})`)));
 }
 
 function floatCopy(t: Tensor): Tensor {

@@ -1,0 +1,64 @@
+// Checks across keys that the schema cannot express, on a schema-valid config, and the
+// normalisation of shorthands (image_size: 64 -> [64, 64]; per_class: 40 -> {n: 40, ...}).
+import { validateAugmentConfig } from '../data/augment/config.js';
+import { layerFromConfig } from '../nn/registry.js';
+import { optimizerOptionsFromConfig, type OptimizerConfig } from '../train/optim/factory.js';
+import type { Json, JsonObject } from './schema.js';
+
+function obj(v: Json | undefined): JsonObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
+}
+
+/** Each layer's options, checked by constructing it (layers build their weights lazily, so this is cheap). */
+function layerChecks(model: JsonObject, key: 'layers' | 'head'): string[] {
+  const list = model[key];
+  if (!Array.isArray(list)) return [];
+  const out: string[] = [];
+  list.forEach((layer, i) => {
+    try {
+      layerFromConfig(obj(layer));
+    } catch (e) {
+      out.push(`model.${key}[${i}]: ${(e as Error).message}`);
+    }
+  });
+  return out;
+}
+
+/** Problems between keys: data sources, split fractions; optimiser, augmentation and layer options. */
+export function crossChecks(cfg: JsonObject): string[] {
+  const out: string[] = [];
+  const data = obj(cfg.data);
+  if (data.root !== undefined && (data.train !== undefined || data.test !== undefined)) {
+    out.push("data: give either 'data.root' or 'data.train' (+ 'data.test'), not both");
+  }
+  if (data.test !== undefined && data.train === undefined && data.root === undefined) out.push("data.test: needs 'data.train'");
+  const split = obj(data.split);
+  if (typeof split.val === 'number' && typeof split.test === 'number' && split.val + split.test >= 1) {
+    out.push(`data.split: val + test must be below 1, got ${split.val} + ${split.test}`);
+  }
+  const optimizer = obj(obj(cfg.train).optimizer);
+  if (typeof optimizer.name === 'string') {
+    try {
+      optimizerOptionsFromConfig(optimizer as unknown as OptimizerConfig);
+    } catch (e) {
+      out.push(`train.optimizer: ${(e as Error).message}`);
+    }
+  }
+  if (cfg.augment !== undefined) {
+    try {
+      validateAugmentConfig(obj(cfg.augment));
+    } catch (e) {
+      out.push((e as Error).message);
+    }
+  }
+  const model = obj(cfg.model);
+  out.push(...layerChecks(model, 'layers'), ...layerChecks(model, 'head'));
+  return out;
+}
+
+/** Expands shorthands in place so the resolved config has one form per key. */
+export function normalize(cfg: JsonObject): void {
+  const data = obj(cfg.data);
+  if (typeof data.image_size === 'number') data.image_size = [data.image_size, data.image_size];
+  if (typeof data.per_class === 'number') data.per_class = { n: data.per_class, subset: 0, seed: 0 };
+}

@@ -1,0 +1,89 @@
+// The resolved experiment config: what loadConfig returns (defaults filled, shorthands expanded,
+// data paths absolute). Matches EXPERIMENT_SCHEMA in config-schema.ts.
+import type { AugmentConfig } from '../data/augment/config.js';
+import type { OptimizerConfig } from '../train/optim/factory.js';
+import type { ScheduleConfig } from '../train/schedules/factory.js';
+import type { Json } from './schema.js';
+
+/** A Keras-style layer config: `{type: 'Conv2D', filters: 32, kernel_size: 3, ...}`. */
+export interface LayerSpec {
+  type: string;
+  [option: string]: Json;
+}
+
+export interface PerClass {
+  /** Training images kept per class. */
+  n: number;
+  /** Which disjoint draw of n per class (0, 1, ...). */
+  subset: number;
+  seed: number;
+}
+
+export interface DataConfig {
+  root?: string;
+  train?: string;
+  test?: string;
+  split: { val: number; test: number };
+  per_class?: PerClass;
+  /** [height, width]; an integer in the file means a square. */
+  image_size?: [number, number];
+  resize: 'stretch' | 'crop' | 'pad';
+  interpolation: 'nearest' | 'bilinear' | 'bicubic' | 'lanczos3';
+  cache: 'memory' | 'disk' | 'none';
+  scale: 'unit' | 'byte';
+}
+
+/** The `augment:` section, as src/data/augment defines it. */
+export type { AugmentConfig };
+
+export interface ModelConfig {
+  layers?: LayerSpec[];
+  /** [channels, height, width]. */
+  input_shape?: [number, number, number];
+  /** Zoo only from here on. */
+  arch?: string;
+  weights?: string;
+  head?: LayerSpec[];
+  freeze?: boolean | number | string;
+  truncate?: string | number;
+  dropout_after_conv?: number;
+}
+
+export interface EarlyStoppingConfig {
+  monitor: string;
+  patience: number;
+  min_delta: number;
+  mode: 'auto' | 'min' | 'max';
+  restore_best_weights: boolean;
+}
+
+export interface LossConfig {
+  label_smoothing: number;
+  class_weights?: number[] | 'balanced';
+}
+
+export type GradClipConfig = number | { max_norm?: number; value?: number; norm_type?: number };
+
+export interface TrainConfig {
+  epochs: number;
+  batch_size: number;
+  optimizer: OptimizerConfig;
+  schedule?: ScheduleConfig;
+  early_stopping?: EarlyStoppingConfig;
+  loss: LossConfig;
+  metrics: string[];
+  grad_clip?: GradClipConfig;
+}
+
+export interface ExperimentConfig {
+  name: string;
+  description?: string;
+  seed: number;
+  threads: number;
+  data: DataConfig;
+  augment?: AugmentConfig;
+  model: ModelConfig;
+  train: TrainConfig;
+  output: { dir: string };
+}
+
