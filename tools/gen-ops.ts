@@ -203,6 +203,11 @@ function generate(groups: Map<string, Entry[]>): { ops: string; methods: string 
     "import { Tensor, Generator, wrap, handles, optionalHandles, th } from '../tensor.js';",
     "import { dtypeCode, memoryFormatCode, type DType, type MemoryFormat, type Device } from '../dtype.js';",
     '',
+    '/** A plain options object (not a tensor, list, number or generator). */',
+    'function isOptions(v: unknown): v is object {',
+    "  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Tensor) && !(v instanceof Generator);",
+    '}',
+    '',
     'function lazy(name: string, overload: string): () => number {',
     '  let id = -1;',
     '  return () => (id >= 0 ? id : (id = native.lookup(name, overload)));',
@@ -234,12 +239,22 @@ function generate(groups: Map<string, Entry[]>): { ops: string; methods: string 
     const rets = new Set(sigs.map((s) => s.ret));
     const posNames = params.map((p) => p.name);
     const optType = options.size ? `{ ${[...options].map(([k, v]) => `${k}?: ${[...v].join(' | ')}`).join('; ')} }` : '{}';
-    const paramDecl = params.map((p) => `${p.name}${p.required ? '' : '?'}: ${[...p.ts].join(' | ')}`);
+    // An optional positional parameter may also receive the options object (arange(5, {dtype})),
+    // so callers never have to pass undefined to reach the options.
+    const shiftable = options.size > 0 && entries.length > 1;
+    const paramDecl = params.map(
+      (p) => `${p.name}${p.required ? '' : '?'}: ${[...p.ts].join(' | ')}${!p.required && shiftable ? ` | ${optType}` : ''}`,
+    );
     if (options.size) paramDecl.push(`o?: ${optType}`);
     const retType = [...rets].join(' | ');
     const doc = entries.map((e) => ` * ${e.schema.text}`).join('\n');
     lines.push(`/**\n${doc}\n */`);
     lines.push(`export function ${tsName}(${paramDecl.join(', ')}): ${retType} {`);
+    if (shiftable) {
+      for (const p of params.filter((q) => !q.required)) {
+        lines.push(`  if (isOptions(${p.name})) { o = ${p.name} as ${optType}; ${p.name} = undefined; }`);
+      }
+    }
     if (entries.length === 1) {
       lines.push(callBody(entries[0], posNames, '  '));
     } else {

@@ -36,6 +36,11 @@ export function crossChecks(cfg: JsonObject): string[] {
   if (typeof split.val === 'number' && typeof split.test === 'number' && split.val + split.test >= 1) {
     out.push(`data.split: val + test must be below 1, got ${split.val} + ${split.test}`);
   }
+  const shape = obj(cfg.model).input_shape;
+  const size = typeof data.image_size === 'number' ? [data.image_size, data.image_size] : data.image_size;
+  if (Array.isArray(shape) && Array.isArray(size) && (shape[1] !== size[0] || shape[2] !== size[1])) {
+    out.push(`model.input_shape: [channels, height, width] ${JSON.stringify(shape)} does not match data.image_size ${JSON.stringify(size)}`);
+  }
   const optimizer = obj(obj(cfg.train).optimizer);
   if (typeof optimizer.name === 'string') {
     try {

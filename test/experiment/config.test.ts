@@ -138,6 +138,7 @@ test('cross-key checks: optimiser options, split fractions, data sources', () =>
   hasProblem(problems(`${BASE}train: {optimizer: {name: adam, nesterov: true}}\n`), 'train.optimizer', "no option 'nesterov'");
   hasProblem(problems(BASE.replace('image_size: 32', 'image_size: 32\n  split: {val: 0.6, test: 0.5}')), 'data.split', 'below 1');
   hasProblem(problems(BASE.replace('root: ./images', 'root: ./images\n  train: ./t')), "either 'data.root'");
+  hasProblem(problems(BASE.replace('model:\n', 'model:\n  input_shape: [3, 64, 64]\n')), 'model.input_shape', 'data.image_size [32,32]');
   hasProblem(problems(BASE.replace('units: 4', 'unit: 4')), 'model.layers[1]', "unknown option 'unit'", 'allowed:', 'units');
   hasProblem(problems(BASE.replace('units: 4', 'units: 4, activation: relu6x')), 'model.layers[1]', 'relu6x');
 });

@@ -11,7 +11,7 @@ declare module '../tensor.js' {
     onesLike(o?: { dtype?: DType | null; device?: Device | null; memoryFormat?: MemoryFormat | null }): Tensor;
     fullLike(fillValue: number | boolean, o?: { dtype?: DType | null; device?: Device | null; memoryFormat?: MemoryFormat | null }): Tensor;
     emptyLike(o?: { dtype?: DType | null; device?: Device | null; memoryFormat?: MemoryFormat | null }): Tensor;
-    bernoulli(p?: number, o?: { generator?: Generator | null }): Tensor;
+    bernoulli(p?: number | { generator?: Generator | null }, o?: { generator?: Generator | null }): Tensor;
     randLike(o?: { dtype?: DType | null; device?: Device | null; memoryFormat?: MemoryFormat | null }): Tensor;
     randnLike(o?: { dtype?: DType | null; device?: Device | null; memoryFormat?: MemoryFormat | null }): Tensor;
     uniform_(o?: { from?: number; to?: number; generator?: Generator | null }): Tensor;
@@ -73,9 +73,9 @@ declare module '../tensor.js' {
     maximum(other: Tensor): Tensor;
     minimum(other: Tensor): Tensor;
     lerp(end: Tensor, weight: number | boolean): Tensor;
-    sum(dim?: number | readonly number[] | null, o?: { dtype?: DType | null; keepdim?: boolean }): Tensor;
-    mean(dim?: number | readonly number[] | null, o?: { dtype?: DType | null; keepdim?: boolean }): Tensor;
-    prod(dim?: number, o?: { dtype?: DType | null; keepdim?: boolean }): Tensor;
+    sum(dim?: number | readonly number[] | null | { dtype?: DType | null; keepdim?: boolean }, o?: { dtype?: DType | null; keepdim?: boolean }): Tensor;
+    mean(dim?: number | readonly number[] | null | { dtype?: DType | null; keepdim?: boolean }, o?: { dtype?: DType | null; keepdim?: boolean }): Tensor;
+    prod(dim?: number | { dtype?: DType | null; keepdim?: boolean }, o?: { dtype?: DType | null; keepdim?: boolean }): Tensor;
     std(dim: number | readonly number[] | null, o?: { correction?: number | null; keepdim?: boolean }): Tensor;
     variance(dim: number | readonly number[] | null, o?: { correction?: number | null; keepdim?: boolean }): Tensor;
     amax(o?: { dim?: number | readonly number[]; keepdim?: boolean }): Tensor;
@@ -85,7 +85,7 @@ declare module '../tensor.js' {
     min(): Tensor;
     minDim(dim: number, o?: { keepdim?: boolean }): [Tensor, Tensor];
     logsumexp(dim: number | readonly number[], o?: { keepdim?: boolean }): Tensor;
-    norm(p?: number | boolean | null, dim?: number | readonly number[], o?: { keepdim?: boolean; p?: number | boolean }): Tensor;
+    norm(p?: number | boolean | null | { keepdim?: boolean; p?: number | boolean }, dim?: number | readonly number[] | { keepdim?: boolean; p?: number | boolean }, o?: { keepdim?: boolean; p?: number | boolean }): Tensor;
     cumsum(dim: number, o?: { dtype?: DType | null }): Tensor;
     argmax(o?: { dim?: number | null; keepdim?: boolean }): Tensor;
     argmin(o?: { dim?: number | null; keepdim?: boolean }): Tensor;

@@ -4,6 +4,11 @@ import { native, type TensorHandle } from '../native.js';
 import { Tensor, Generator, wrap, handles, optionalHandles, th } from '../tensor.js';
 import { dtypeCode, memoryFormatCode, type DType, type MemoryFormat, type Device } from '../dtype.js';
 
+/** A plain options object (not a tensor, list, number or generator). */
+function isOptions(v: unknown): v is object {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Tensor) && !(v instanceof Generator);
+}
+
 function lazy(name: string, overload: string): () => number {
   let id = -1;
   return () => (id >= 0 ? id : (id = native.lookup(name, overload)));
@@ -316,7 +321,8 @@ export function emptyLike(self: Tensor, o?: { dtype?: DType | null; device?: Dev
  * aten::arange(Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
  * aten::arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
  */
-export function arange(start: number | boolean, end?: number | boolean, o?: { dtype?: DType | null; device?: Device | null; step?: number | boolean }): Tensor {
+export function arange(start: number | boolean, end?: number | boolean | { dtype?: DType | null; device?: Device | null; step?: number | boolean }, o?: { dtype?: DType | null; device?: Device | null; step?: number | boolean }): Tensor {
+  if (isOptions(end)) { o = end as { dtype?: DType | null; device?: Device | null; step?: number | boolean }; end = undefined; }
   if (end === undefined) {
     const oo: NonNullable<typeof o> = o ?? {};
     return wrap(native.call(op_arange(), [(start as any), (oo.dtype === undefined ? undefined : (oo.dtype == null ? oo.dtype : dtypeCode(oo.dtype))), undefined, (oo.device === undefined ? undefined : (oo.device == null ? oo.device : oo.device))]) as TensorHandle);
@@ -340,7 +346,8 @@ export function linspace(start: number | boolean, end: number | boolean, steps: 
  * aten::eye(int n, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
  * aten::eye.m(int n, int m, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
  */
-export function eye(n: number, m?: number, o?: { dtype?: DType | null; device?: Device | null }): Tensor {
+export function eye(n: number, m?: number | { dtype?: DType | null; device?: Device | null }, o?: { dtype?: DType | null; device?: Device | null }): Tensor {
+  if (isOptions(m)) { o = m as { dtype?: DType | null; device?: Device | null }; m = undefined; }
   if (m === undefined) {
     const oo: NonNullable<typeof o> = o ?? {};
     return wrap(native.call(op_eye(), [(n as any), (oo.dtype === undefined ? undefined : (oo.dtype == null ? oo.dtype : dtypeCode(oo.dtype))), undefined, (oo.device === undefined ? undefined : (oo.device == null ? oo.device : oo.device))]) as TensorHandle);
@@ -396,7 +403,8 @@ export function normal(mean: number, std: number, size: readonly number[], o?: {
  * aten::bernoulli(Tensor self, *, Generator? generator=None) -> Tensor
  * aten::bernoulli.p(Tensor self, float p, *, Generator? generator=None) -> Tensor
  */
-export function bernoulli(self: Tensor, p?: number, o?: { generator?: Generator | null }): Tensor {
+export function bernoulli(self: Tensor, p?: number | { generator?: Generator | null }, o?: { generator?: Generator | null }): Tensor {
+  if (isOptions(p)) { o = p as { generator?: Generator | null }; p = undefined; }
   if (p === undefined) {
     const oo: NonNullable<typeof o> = o ?? {};
     return wrap(native.call(op_bernoulli(), [th((self as any), "aten::bernoulli: argument 'self'"), (oo.generator === undefined ? undefined : (oo.generator == null ? oo.generator : oo.generator.h))]) as TensorHandle);
@@ -977,7 +985,8 @@ export function lerp(self: Tensor, end: Tensor, weight: number | boolean): Tenso
  * aten::sum(Tensor self, *, ScalarType? dtype=None) -> Tensor
  * aten::sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor
  */
-export function sum(self: Tensor, dim?: number | readonly number[] | null, o?: { dtype?: DType | null; keepdim?: boolean }): Tensor {
+export function sum(self: Tensor, dim?: number | readonly number[] | null | { dtype?: DType | null; keepdim?: boolean }, o?: { dtype?: DType | null; keepdim?: boolean }): Tensor {
+  if (isOptions(dim)) { o = dim as { dtype?: DType | null; keepdim?: boolean }; dim = undefined; }
   if (dim === undefined) {
     const oo: NonNullable<typeof o> = o ?? {};
     return wrap(native.call(op_sum(), [th((self as any), "aten::sum: argument 'self'"), (oo.dtype === undefined ? undefined : (oo.dtype == null ? oo.dtype : dtypeCode(oo.dtype)))]) as TensorHandle);
@@ -993,7 +1002,8 @@ export function sum(self: Tensor, dim?: number | readonly number[] | null, o?: {
  * aten::mean(Tensor self, *, ScalarType? dtype=None) -> Tensor
  * aten::mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor
  */
-export function mean(self: Tensor, dim?: number | readonly number[] | null, o?: { dtype?: DType | null; keepdim?: boolean }): Tensor {
+export function mean(self: Tensor, dim?: number | readonly number[] | null | { dtype?: DType | null; keepdim?: boolean }, o?: { dtype?: DType | null; keepdim?: boolean }): Tensor {
+  if (isOptions(dim)) { o = dim as { dtype?: DType | null; keepdim?: boolean }; dim = undefined; }
   if (dim === undefined) {
     const oo: NonNullable<typeof o> = o ?? {};
     return wrap(native.call(op_mean(), [th((self as any), "aten::mean: argument 'self'"), (oo.dtype === undefined ? undefined : (oo.dtype == null ? oo.dtype : dtypeCode(oo.dtype)))]) as TensorHandle);
@@ -1009,7 +1019,8 @@ export function mean(self: Tensor, dim?: number | readonly number[] | null, o?: 
  * aten::prod(Tensor self, *, ScalarType? dtype=None) -> Tensor
  * aten::prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor
  */
-export function prod(self: Tensor, dim?: number, o?: { dtype?: DType | null; keepdim?: boolean }): Tensor {
+export function prod(self: Tensor, dim?: number | { dtype?: DType | null; keepdim?: boolean }, o?: { dtype?: DType | null; keepdim?: boolean }): Tensor {
+  if (isOptions(dim)) { o = dim as { dtype?: DType | null; keepdim?: boolean }; dim = undefined; }
   if (dim === undefined) {
     const oo: NonNullable<typeof o> = o ?? {};
     return wrap(native.call(op_prod(), [th((self as any), "aten::prod: argument 'self'"), (oo.dtype === undefined ? undefined : (oo.dtype == null ? oo.dtype : dtypeCode(oo.dtype)))]) as TensorHandle);
@@ -1097,7 +1108,9 @@ export function logsumexp(self: Tensor, dim: number | readonly number[], o?: { k
  * aten::norm.ScalarOpt_dim(Tensor self, Scalar? p, int[1] dim, bool keepdim=False) -> Tensor
  * aten::norm.Scalar(Tensor self, Scalar p=2) -> Tensor
  */
-export function norm(self: Tensor, p?: number | boolean | null, dim?: number | readonly number[], o?: { keepdim?: boolean; p?: number | boolean }): Tensor {
+export function norm(self: Tensor, p?: number | boolean | null | { keepdim?: boolean; p?: number | boolean }, dim?: number | readonly number[] | { keepdim?: boolean; p?: number | boolean }, o?: { keepdim?: boolean; p?: number | boolean }): Tensor {
+  if (isOptions(p)) { o = p as { keepdim?: boolean; p?: number | boolean }; p = undefined; }
+  if (isOptions(dim)) { o = dim as { keepdim?: boolean; p?: number | boolean }; dim = undefined; }
   if (p !== undefined && dim !== undefined) {
     const oo: NonNullable<typeof o> = o ?? {};
     return wrap(native.call(op_norm_ScalarOpt_dim(), [th((self as any), "aten::norm.ScalarOpt_dim: argument 'self'"), ((p as any) == null ? (p as any) : (p as any)), (dim as any), (oo.keepdim === undefined ? undefined : oo.keepdim)]) as TensorHandle);
