@@ -11,8 +11,11 @@ export interface ImageSourceOptions {
   /** Per-channel mean and std applied after scaling (e.g. ImageNet's). */
   mean?: readonly [number, number, number];
   std?: readonly [number, number, number];
-  /** A batch transform for training data (augmentation); gets the epoch and batch index. */
-  transform?: (x: Tensor, ctx: { epoch: number; batch: number; seed: number }) => Tensor;
+  /**
+   * A batch transform (augmentation, mixing, normalisation); gets the epoch and batch index. It
+   * may replace the labels (mixup/cutmix soft targets). Its result belongs to the consumer.
+   */
+  transform?: (b: Batch, ctx: { epoch: number; batch: number; seed: number }) => Batch;
 }
 
 /** images: uint8 [N, H, W, 3]; labels: int64 [N]. The source keeps an NCHW copy of the images. */
@@ -32,17 +35,23 @@ function wrapSource(base: BatchSource, o: ImageSourceOptions): BatchSource {
     async *batches(opts: BatchOptions): AsyncIterable<Batch> {
       let i = 0;
       for await (const b of base.batches(opts)) {
-        const x = T.tidy(() => {
+        let x = T.tidy(() => {
           let f = b.x.float();
           if ((o.scale ?? 'unit') === 'unit') f = f.div(255);
-          if (o.transform) f = o.transform(f, { epoch: opts.epoch, batch: i, seed: opts.seed });
           if (mean) f = f.sub(mean);
           if (std) f = f.div(std);
           return f;
         });
         b.x.dispose();
+        let y = b.y;
+        if (o.transform) {
+          const out = o.transform({ x, y }, { epoch: opts.epoch, batch: i, seed: opts.seed });
+          if (out.x !== x) x.dispose();
+          if (out.y !== y) y.dispose();
+          ({ x, y } = out);
+        }
         i++;
-        yield { x, y: b.y };
+        yield { x, y };
       }
     },
     labels: base.labels ? () => base.labels!() : undefined,

@@ -164,9 +164,10 @@ export async function fit(model: Module, trainData: DataInput, opts: FitOptions)
           schedule.step(logs[key]);
         } else schedule.step();
       }
+      await callbacks.epochEnd(ctx, epoch, logs);
+      // after the callbacks, so values they add to logs are part of the history
       history.push(logs);
       lastLogs = logs;
-      await callbacks.epochEnd(ctx, epoch, logs);
       const last = epoch === opts.epochs - 1 || ctx.stopTraining;
       if (opts.checkpointDir && (last || (epoch + 1) % every === 0)) {
         // state dicts may return copies (the optimiser's do): tidy frees whatever is made here

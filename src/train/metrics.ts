@@ -14,9 +14,13 @@ export function parseMetric(name: string): { key: string; k: number } {
   throw new RangeError(`unknown metric '${name}' (use 'accuracy' or 'topK', e.g. 'top5')`);
 }
 
-/** Number of rows whose target is among the k largest logits. */
-export function correctTopK(logits: Tensor, target: Tensor, k: number): number {
+/**
+ * Number of rows whose target is among the k largest logits. Soft targets [N, C] (mixup,
+ * cutmix) count their most probable class as the target.
+ */
+export function correctTopK(logits: Tensor, soft: Tensor, k: number): number {
   return T.tidy(() => {
+    const target = soft.ndim === 2 ? soft.argmax({ dim: 1 }) : soft;
     if (k === 1) return logits.argmax({ dim: 1 }).eq(target).sum().item();
     const kk = Math.min(k, logits.shape[1]);
     const [, idx] = logits.topk(kk, { dim: 1 });

@@ -146,7 +146,8 @@ test('with the real Adam and a per-step OneCycle schedule, a crashed run resumes
   try {
     counts.length = 0;
     await assert.rejects(run(dir, { crashAt: 2 }), /simulated crash/);
-    assert.equal(new Set(counts).size, 1, `live tensors at epoch ends with checkpoints: ${counts.join(', ')}`);
+    // never more live tensors than after the first epoch (the GC may free earlier garbage meanwhile)
+    assert.ok(counts.every((c) => c <= counts[0]), `live tensors at epoch ends with checkpoints: ${counts.join(', ')}`);
     assert.equal(readManifest(dir)!.epoch, 1);
     const resumed = await run(dir, { resume: true });
     assert.deepEqual(stableHistory(resumed.h.epochs), stableHistory(ref.h.epochs));

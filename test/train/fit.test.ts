@@ -116,7 +116,7 @@ test('memory stays flat across epochs', async () => {
   const d = blobData(128, 1);
   const counts: number[] = [];
   await fit(model, [d.x, d.y], {
-    epochs: 4,
+    epochs: 6,
     batchSize: 32,
     optimizer: new MiniAdam(model.trainableParameters()),
     validationSplit: 0.25,
@@ -125,7 +125,8 @@ test('memory stays flat across epochs', async () => {
     verbose: 0,
     callbacks: [new LambdaCallback({ onEpochEnd: () => void counts.push(T.memory().tensors) })],
   });
-  assert.equal(new Set(counts.slice(1)).size, 1, `live tensors per epoch: ${counts.join(', ')}`);
+  // never more live tensors than after the first epoch (the GC may free earlier garbage meanwhile)
+  assert.ok(counts.every((c) => c <= counts[0]), `live tensors per epoch: ${counts.join(', ')}`);
 });
 
 test('clipGradNorm scales gradients to the maximum norm', () => {

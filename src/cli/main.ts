@@ -1,0 +1,33 @@
+// The `fovea` command: dispatches to a subcommand; exit codes 0 success, 1 run failure,
+// 2 bad usage or config.
+import { COMMANDS } from './commands.js';
+import { exitCodeFor, UsageError } from './errors.js';
+
+export const USAGE = `usage: fovea COMMAND [options]   (fovea COMMAND --help for details)
+
+commands:
+  train CONFIG      train and evaluate an experiment, write a run folder
+  eval RUN          evaluate a trained run
+  predict RUN IMG   classify images with a trained run
+  summary CONFIG    print the model summary
+  augment CONFIG    write a grid of augmented samples`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (!name || name === '--help' || name === '-h' || name === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return name ? 0 : 2;
+    }
+    const cmd = COMMANDS[name];
+    if (!cmd) throw new UsageError(`unknown command '${name}'\n\n${USAGE}`);
+    await cmd.run(rest);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    const code = exitCodeFor(e);
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`fovea ${name ?? ''}: ${code === 2 ? '' : 'error: '}${msg}\n`);
+    if (code === 1 && process.env.FOVEA_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    return code;
+  }
+}

@@ -1,0 +1,87 @@
+// Opens a finished (or checkpointed) run folder for evaluation and prediction: its config, the
+// class names, the trained weights and the preprocessing the model was trained with.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as T from '../torch/index.js';
+import type { Model } from '../nn/index.js';
+import { createAugmentation, type Augmentation, type ChannelStats } from '../data/augment/index.js';
+import { decodeImage } from '../data/decode.js';
+import { loadConfig } from './load.js';
+import { buildModel } from './run.js';
+import type { ExperimentConfig } from './types.js';
+
+export interface SavedRun {
+  dir: string;
+  config: ExperimentConfig;
+  classes: string[];
+  model: Model;
+  imageSize: [number, number];
+  /** Normalisation the model saw in evaluation (feature-wise statistics included). */
+  augmentation: Augmentation;
+}
+
+export function openRun(dir: string): SavedRun {
+  const configPath = join(dir, 'config.yaml');
+  if (!existsSync(configPath)) throw new Error(`'${dir}' is not a run folder (no config.yaml)`);
+  const config = loadConfig(configPath);
+  const classesPath = join(dir, 'classes.json');
+  if (!existsSync(classesPath)) throw new Error(`run '${dir}' has no classes.json (it did not get past data loading)`);
+  const classes = JSON.parse(readFileSync(classesPath, 'utf8')) as string[];
+  const weights = [join(dir, 'model.safetensors'), join(dir, 'checkpoints', 'best.safetensors')].find((p) => existsSync(p));
+  if (!weights) throw new Error(`run '${dir}' has no trained weights (model.safetensors)`);
+  const imageSize = config.data.image_size ?? ([config.model.input_shape?.[1] ?? 64, config.model.input_shape?.[2] ?? 64] as [number, number]);
+  const model = buildModel(config, classes.length, imageSize);
+  const { tensors } = T.loadSafetensors(weights);
+  try {
+    model.loadStateDict(tensors);
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
+  model.eval();
+  const statsPath = join(dir, 'normalization.json');
+  const stats = existsSync(statsPath) ? (JSON.parse(readFileSync(statsPath, 'utf8')) as ChannelStats) : undefined;
+  const augmentation = createAugmentation((config.augment ?? {}) as Record<string, unknown>, {
+    numClasses: classes.length,
+    stats,
+    maxValue: config.data.scale === 'byte' ? 255 : 1,
+  });
+  return { dir, config, classes, model, imageSize, augmentation };
+}
+
+/** Decodes one image file into the model's input batch [1, 3, H, W]. */
+export async function loadInput(run: SavedRun, file: string): Promise<T.Tensor> {
+  const px = await decodeImage(file, { size: run.imageSize, resize: run.config.data.resize, interpolation: run.config.data.interpolation });
+  return T.tidy(() => {
+    let x = T.fromTypedArray(px, [1, run.imageSize[0], run.imageSize[1], 3], { dtype: 'uint8' }).permute([0, 3, 1, 2]).float();
+    if (run.config.data.scale !== 'byte') x = x.div(255);
+    return run.augmentation.eval(x);
+  });
+}
+
+export interface Prediction {
+  file: string;
+  top?: { class: string; index: number; probability: number }[];
+  error?: string;
+}
+
+/** Top-k classes of each image; an unreadable image gives an `error` and the others go on. */
+export async function predictFiles(run: SavedRun, files: readonly string[], k: number): Promise<Prediction[]> {
+  const out: Prediction[] = [];
+  for (const file of files) {
+    let x: T.Tensor;
+    try {
+      x = await loadInput(run, file);
+    } catch (e) {
+      out.push({ file, error: (e as Error).message });
+      continue;
+    }
+    const probs = T.tidy(() => T.inferenceMode(() => T.F.softmax(run.model.forward(x), 1).select(0, 0).dataNumbers()));
+    x.dispose();
+    const top = probs
+      .map((p, i) => ({ class: run.classes[i], index: i, probability: p }))
+      .sort((a, b) => b.probability - a.probability)
+      .slice(0, Math.min(k, probs.length));
+    out.push({ file, top });
+  }
+  return out;
+}
