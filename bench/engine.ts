@@ -10,6 +10,16 @@
 // Before timing, a verification step loads the same initial weights and batch into both sides,
 // trains a few steps without dropout and checks that losses and parameters agree, so that the
 // two sides are known to compute the same thing.
+//
+// What decides the numbers (measured on the 2-core dev machine, see the details text below):
+// - Fovea disposes each forward activation's handle as soon as the next op has consumed it, as
+//   Python's reference counting does. With T.tidy alone (--tidy-only) every activation stays alive
+//   until the step ends, so autograd cannot free saved activations during backward and each step
+//   faults in ~65% more fresh memory: ~13% slower than PyTorch at 64x64.
+// - Both sides spend 30-50% of a step in page faults, because glibc's malloc hands big freed
+//   buffers back to the kernel (munmap, heap trimming) and every step re-faults them, zeroed.
+//   GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967296 (inherited by
+//   the Python side too) removes the faults: 1.4x faster at 64x64, 2x at 128x128, on both sides.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -498,7 +508,10 @@ export const benchmark: Benchmark = {
   details:
     'Fovea and PyTorch (bench/ref/engine.py, run with /usr/bin/python3 or $FOVEA_PYTHON) take turns, round\n' +
     'after round, in one run; each result is the best round of each side. One JSON line per input size:\n' +
-    '{"bench":"engine","size":64,"threads":2,"fovea_img_s":...,"pytorch_img_s":...,"ratio":...}',
+    '{"bench":"engine","size":64,"threads":2,"fovea_img_s":...,"pytorch_img_s":...,"ratio":...}\n\n' +
+    'Both sides lose 30-50% of each step to page faults from glibc malloc returning big buffers to the\n' +
+    'kernel; to see the numbers without that, prefix the command (the Python side inherits it) with\n' +
+    '  GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967296',
   flags: {
     sizes: { type: 'string', default: '64,128', help: 'input sizes (square images, 3 channels), comma-separated' },
     threads: threadsFlag,

@@ -1,6 +1,6 @@
 // Fovea's Keras-style model building: layers, Sequential and functional models, configs,
 // initialisers, regularisers, constraints and summaries, over PyTorch-style Modules.
-export { Module, StateDictError, namePattern, type StateDict, type LoadStateDictResult } from './module.js';
+export { Module, StateDictError, namePattern, type StateDict, type LoadStateDictResult, type ForwardHook } from './module.js';
 export { Layer, type BaseLayerOptions, type WeightOptions } from './layer.js';
 export { Model, type ModelConfig, type TraceRow } from './model.js';
 export { Sequential, sequential, type SequentialOptions } from './sequential.js';

@@ -4,6 +4,12 @@ import { Tensor, noGrad, type Device, type DType } from '../torch/index.js';
 
 export type StateDict = Map<string, Tensor>;
 
+/**
+ * Called after a module's forward with its inputs and output (PyTorch's forward hook). Returning
+ * a tensor replaces the output; returning nothing keeps it.
+ */
+export type ForwardHook = (module: Module, inputs: Tensor[], output: Tensor) => Tensor | void;
+
 export interface LoadStateDictResult {
   missing: string[];
   unexpected: string[];
@@ -39,6 +45,7 @@ export abstract class Module {
   private readonly _params = new Map<string, Tensor>();
   private readonly _buffers = new Map<string, Tensor>();
   private readonly _children = new Map<string, Module>();
+  private readonly _forwardHooks: ForwardHook[] = [];
 
   constructor(name?: string) {
     this.name = name ?? this.constructor.name.toLowerCase();
@@ -47,9 +54,20 @@ export abstract class Module {
   /** The computation. Most modules take one tensor; merge layers take several. */
   abstract forward(...inputs: Tensor[]): Tensor;
 
-  /** Runs forward (the place for hooks shared by every module). */
+  /** Runs forward, then the forward hooks in registration order. */
   call(...inputs: Tensor[]): Tensor {
-    return this.forward(...inputs);
+    let out = this.forward(...inputs);
+    for (const hook of [...this._forwardHooks]) out = hook(this, inputs, out) ?? out;
+    return out;
+  }
+
+  /** Adds a hook run after every call(); returns a function that removes it. */
+  registerForwardHook(hook: ForwardHook): () => void {
+    this._forwardHooks.push(hook);
+    return () => {
+      const i = this._forwardHooks.indexOf(hook);
+      if (i >= 0) this._forwardHooks.splice(i, 1);
+    };
   }
 
   // ---- registration ----
