@@ -144,7 +144,10 @@ export class FlowersCnn {
     const logits = this.forward(x, eagerFree);
     let loss = T.F.crossEntropy(logits, y);
     if (eagerFree) logits.dispose();
-    for (const k of this.blocks) loss = loss.add(k.w.square().sum().mul(L2));
+    for (const k of this.blocks) {
+      const l2 = (): Tensor => k.w.square().sum().mul(L2);
+      loss = loss.add(eagerFree ? T.tidy(l2) : l2()); // tidy(l2) frees w^2 at once, as Python would
+    }
     return loss;
   }
 
@@ -182,7 +185,7 @@ export class Adam {
     for (const p of this.params) p.grad = null;
   }
 
-  /** One update from the current .grad; call inside T.tidy (the temporaries are tracked). */
+  /** One update from the current .grad (its temporaries are freed as it goes). */
   step(): void {
     this.t += 1;
     const { beta1, beta2, eps } = this;

@@ -9,6 +9,7 @@ import { UsageError, type Benchmark, type BenchArgs } from './common.js';
 const REGISTRY: Record<string, () => Promise<{ benchmark: Benchmark }>> = {
   engine: () => import('./engine.js'),
   fit: () => import('./fit.js'),
+  data: () => import('./data.js'),
 };
 
 const USAGE = 'usage: node dist/bench/run.js NAME [--flags]   (npm run bench -- NAME [--flags])\n       node dist/bench/run.js NAME --help';

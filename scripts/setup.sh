@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings a checkout to a runnable state, and is quick when it already is:
-#   1. Debian packages: libtorch-dev (the engine) and python3-torch (benchmark references and
-#      fixture scripts), installed with apt-get when missing (run as root on a fresh machine);
+#   1. Debian packages: libtorch-dev (the engine), python3-torch (benchmark references and
+#      fixture scripts) and chromium (the report test renders HTML in it), installed with
+#      apt-get when missing (run as root on a fresh machine);
 #   2. npm packages (npm ci) when package-lock.json changed;
 #   3. the native addon (node-gyp) when its sources changed;
 #   4. the TypeScript build (tsc, incremental).
@@ -11,7 +12,7 @@ exec 3>&1 1>&2
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
-for p in libtorch-dev python3-torch; do
+for p in libtorch-dev python3-torch chromium; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -158,6 +158,7 @@ def serve(threads):
         try:
             cmd = req['cmd']
             if cmd == 'setup':
+                trainers.clear()  # as bench/engine.ts disposes its previous trainer
                 trainers[req['size']] = Trainer(req['size'], req['batch'], req.get('seed', 0))
                 res = {'params': sum(p.numel() for p in trainers[req['size']].model.parameters()),
                        'threads': torch.get_num_threads(), 'torch': torch.__version__}

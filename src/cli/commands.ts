@@ -1,6 +1,6 @@
 // The fovea subcommands: each parses, validates and calls the library.
 import { resolve } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import * as T from '../torch/index.js';
 import { loadConfig } from '../experiment/load.js';
 import { runExperiment } from '../experiment/run.js';
@@ -12,8 +12,13 @@ import { scanImageFolder, checkSameClasses } from '../data/image-folder.js';
 import { decodeAll, skippedWarning } from '../data/images.js';
 import { imageSource } from '../data/image-source.js';
 import { writeAugmentationGrid } from '../data/augment/index.js';
+import { evaluateRun, formatRunMetrics } from '../eval/index.js';
+import { outputPath, resolveClass, writePng, CamStructureError, UnknownLayerError, EXPLAIN_METHODS, type ExplainMethod } from '../interpret/index.js';
+import { explainFile } from '../experiment/explain-file.js';
 import { parse, intOption } from './args.js';
 import { UsageError } from './errors.js';
+import { writeReport } from '../report/index.js';
+import { diffConfigs, formatChanges } from '../experiment/diff.js';
 
 export interface Command {
   usage: string;
@@ -65,7 +70,10 @@ export const train: Command = {
 const EVAL = `usage: fovea eval RUN [--data DIR] [--json]
 
 Evaluates a trained run on its own test split, or on DIR (a folder of class folders with the
-run's classes). Prints loss and accuracy (a JSON object with --json).`;
+run's classes). Prints loss, accuracy and scikit-learn's classification report (per-class
+precision, recall, F1, support), the accuracy's bootstrap 95% CI, log loss, the expected
+calibration error and the most confused classes. With --json, one JSON object with all of it
+(confusion matrices and reliability-diagram bins included).`;
 
 export const evalCmd: Command = {
   usage: EVAL,
@@ -89,9 +97,10 @@ export const evalCmd: Command = {
     if (warn) err(warn);
     const source = imageSource(decoded.images, decoded.labels, { scale: cfg.data.scale, transform: (b) => ({ x: run.augmentation.eval(b.x), y: b.y.clone() }) });
     const metrics = await evaluate(run.model, source, { batchSize: cfg.train.batch_size, metrics: cfg.train.metrics });
+    const full = (await evaluateRun(run.model, source, decoded.files, run.classes, { batchSize: cfg.train.batch_size, metrics: cfg.train.metrics, bootstrap: { seed: cfg.seed } })).metrics;
     const result = { run: run.dir, images: decoded.files.length, skipped: decoded.skipped.length, ...metrics };
-    if (values.json) out(JSON.stringify(result));
-    else out(Object.entries(result).map(([k, v]) => `${k}: ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : v}`).join('\n'));
+    if (values.json) out(JSON.stringify({ ...result, ...full, ...metrics }));
+    else out(`${Object.entries(result).map(([k, v]) => `${k}: ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : v}`).join('\n')}\n\n${formatRunMetrics(full)}`);
   },
 };
 
@@ -166,4 +175,92 @@ export const augment: Command = {
   },
 };
 
-export const COMMANDS: Record<string, Command> = { train, eval: evalCmd, predict, summary, augment };
+const EXPLAIN = `usage: fovea explain RUN IMAGE... --out DIR [--method cam|gradcam|features|saliency]
+                     [--layer NAME] [--class NAME|INDEX] [--scale N]
+
+Explains the predictions of a trained run: writes one PNG per image into DIR
+(<image name>-<method>.png) and prints their paths.
+
+  --method M        gradcam (default): Grad-CAM heat map over the image
+                    cam: class activation map (networks ending GlobalAveragePooling2D + Dense)
+                    saliency: input-gradient saliency (max |gradient| over colour channels)
+                    features: the layer's feature maps as a grid, one tile per channel
+  --layer NAME      the layer for gradcam/features (default: the last convolutional layer)
+  --class C         class name or index to explain (default: the predicted class)
+  --scale N         upscale the written image N times (default: to about 256 pixels)`;
+
+export const explain: Command = {
+  usage: EXPLAIN,
+  async run(argv) {
+    const { values, positionals } = parse(
+      argv,
+      { out: { type: 'string' }, method: { type: 'string' }, layer: { type: 'string' }, class: { type: 'string' }, scale: { type: 'string' } },
+      EXPLAIN,
+    );
+    if (help(values, EXPLAIN)) return;
+    if (positionals.length < 2 || !values.out) throw new UsageError(`explain needs a RUN folder, at least one IMAGE and --out DIR\n\n${EXPLAIN}`);
+    const method = (values.method as string | undefined) ?? 'gradcam';
+    if (!(EXPLAIN_METHODS as readonly string[]).includes(method)) throw new UsageError(`--method must be one of ${EXPLAIN_METHODS.join(', ')}, got '${method}'`);
+    const scaleOpt = intOption(values.scale, 'scale');
+    const run = openRun(positionals[0]);
+    let classIndex: number | undefined;
+    if (values.class !== undefined) {
+      try {
+        classIndex = resolveClass(values.class as string, run.classes);
+      } catch (e) {
+        throw new UsageError(`--class: ${(e as Error).message}`);
+      }
+    }
+    const dir = resolve(values.out as string);
+    mkdirSync(dir, { recursive: true });
+    const taken = new Set<string>();
+    for (const file of positionals.slice(1)) {
+      let r;
+      try {
+        r = await explainFile(run, file, { method: method as ExplainMethod, layer: values.layer as string | undefined, classIndex });
+      } catch (e) {
+        // a wrong --layer or a model CAM cannot explain is a usage error (exit 2)
+        if (e instanceof UnknownLayerError || e instanceof CamStructureError) throw new UsageError(e.message);
+        throw e;
+      }
+      const scale = scaleOpt ?? Math.max(1, Math.round(256 / Math.max(r.image.width, r.image.height)));
+      const path = outputPath(dir, file, r.method, taken);
+      await writePng(r.image, path, { scale, kernel: r.method === 'features' ? 'nearest' : 'cubic' });
+      const e = r.explanation;
+      err(e ? `${file}: ${method} for class ${run.classes[e.classIndex]} (score ${e.score.toFixed(3)})${r.layer ? ` at layer ${r.layer}` : ''}` : `${file}: feature maps of layer ${r.layer}`);
+      out(path);
+    }
+  },
+};
+
+const REPORT = `usage: fovea report RUN... [--out report.html] [--title TEXT] [--max-misclassified N]
+
+Writes one self-contained HTML report (inline charts and images; opens offline in any browser)
+and a Markdown twin (report.md with PNG figures in report-figures/ beside it). One run: config,
+model summary, training curves, classification report, confusion matrix, misclassified gallery,
+CAM overlays (<run>/cam/*.png) and efficiency. Several runs: a comparison table (config changes
+against the first run) and accuracy-vs-parameters/time plots with the Pareto front, then each run.
+
+  --out FILE               the HTML file (default: RUN/report.html for one run, ./report.html for several)
+  --title TEXT             page title
+  --max-misclassified N    images in the misclassified gallery per run (default 24)`;
+
+export const report: Command = {
+  usage: REPORT,
+  async run(argv) {
+    const { values, positionals } = parse(argv, { out: { type: 'string' }, title: { type: 'string' }, 'max-misclassified': { type: 'string' } }, REPORT);
+    if (help(values, REPORT)) return;
+    if (positionals.length === 0) throw new UsageError(`report needs at least one RUN folder\n\n${REPORT}`);
+    for (const dir of positionals) if (!existsSync(resolve(dir, 'config.yaml'))) throw new UsageError(`'${dir}' is not a run folder (no config.yaml)`);
+    const outPath = (values.out as string | undefined) ?? (positionals.length === 1 ? resolve(positionals[0], 'report.html') : 'report.html');
+    const w = await writeReport(positionals, outPath, {
+      title: values.title as string | undefined,
+      maxMisclassified: intOption(values['max-misclassified'], 'max-misclassified'),
+      configChanges: (a, b) => formatChanges(diffConfigs(a, b)),
+    });
+    err(`markdown: ${w.markdown} (figures in ${w.figuresDir})`);
+    out(w.html);
+  },
+};
+
+export const COMMANDS: Record<string, Command> = { train, eval: evalCmd, predict, summary, augment, explain, report };

@@ -10,7 +10,9 @@ commands:
   eval RUN          evaluate a trained run
   predict RUN IMG   classify images with a trained run
   summary CONFIG    print the model summary
-  augment CONFIG    write a grid of augmented samples`;
+  augment CONFIG    write a grid of augmented samples
+  explain RUN IMG   heat maps (Grad-CAM, CAM, saliency) or feature maps as PNGs
+  report RUN...     HTML + Markdown report of runs (one run, or a comparison)`;
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

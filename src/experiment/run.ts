@@ -13,7 +13,10 @@ import { EarlyStopping, JsonlLogger, type Callback } from '../train/callbacks/in
 import { batchCount } from '../data/source.js';
 import { skippedWarning } from '../data/images.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { evaluateRun, headlineMetrics, writeRunMetrics } from '../eval/index.js';
 import { prepareData, type PreparedData } from './data.js';
+import { writeCamGallery } from './cam-gallery.js';
+import { writeRunReport } from '../report/index.js';
 import { saveResolvedConfig } from './load.js';
 import type { ExperimentConfig } from './types.js';
 
@@ -35,7 +38,8 @@ export interface RunResult {
   epochs: number;
   train: Record<string, number>;
   val: Record<string, number>;
-  test: Record<string, number>;
+  /** Loss and metrics, plus macro_f1, ece and accuracy_ci ([lower, upper], bootstrap 95%). */
+  test: Record<string, number | [number, number]>;
   params: { total: number; trainable: number; non_trainable: number };
   macs: number;
   data: {
@@ -144,6 +148,18 @@ export async function runExperiment(cfg: ExperimentConfig, o: RunOptions = {}): 
   const evalOpts = { batchSize: cfg.train.batch_size, metrics: cfg.train.metrics, loss: { labelSmoothing: cfg.train.loss.label_smoothing } };
   const test = data.test ? await evaluate(model, data.test.source, evalOpts) : {};
   const val = data.val ? await evaluate(model, data.val.source, evalOpts) : {};
+  // metrics.json and predictions.jsonl: classification report, confusion matrix, calibration
+  const testEval = data.test
+    ? await evaluateRun(model, data.test.source, data.test.decoded.files, data.classes, { batchSize: cfg.train.batch_size, metrics: cfg.train.metrics, bootstrap: { seed: cfg.seed } })
+    : null;
+  if (testEval) {
+    writeRunMetrics(runDir, testEval.metrics, testEval.predictions);
+    try {
+      await writeCamGallery(runDir, model, data.test!.decoded, testEval.predictions, { scale: cfg.data.scale, augmentation: data.augmentation });
+    } catch (e) {
+      log(`cam gallery: skipped (${(e as Error).message})`); // e.g. a model without convolutions
+    }
+  }
   const evalSeconds = (performance.now() - tEval) / 1000;
   const last = history.last ?? {};
   const counts = model.countParams();
@@ -155,7 +171,7 @@ export async function runExperiment(cfg: ExperimentConfig, o: RunOptions = {}): 
     epochs: history.epochs.length,
     train: pickMetrics(last, ''),
     val,
-    test,
+    test: testEval ? { ...test, ...headlineMetrics(testEval.metrics) } : test,
     params: { total: counts.total, trainable: counts.trainable, non_trainable: counts.nonTrainable },
     macs: sd.macs,
     data: {
@@ -175,6 +191,8 @@ export async function runExperiment(cfg: ExperimentConfig, o: RunOptions = {}): 
     seed: cfg.seed,
   };
   writeFileAtomic(join(runDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const report = await writeRunReport(runDir);
+  log(`report: ${report.html}`);
   const fmt = (r: Record<string, number>): string => (r.accuracy === undefined ? 'n/a' : `accuracy ${r.accuracy.toFixed(4)}, loss ${r.loss.toFixed(4)}`);
   log(`result: test ${fmt(test)}; val ${fmt(val)}; ${result.epochs} epochs in ${trainSeconds.toFixed(1)} s`);
   model.dispose();
