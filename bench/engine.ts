@@ -20,6 +20,7 @@
 //   buffers back to the kernel (munmap, heap trimming) and every step re-faults them, zeroed.
 //   GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967296 (inherited by
 //   the Python side too) removes the faults: 1.4x faster at 64x64, 2x at 128x128, on both sides.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,7 +147,15 @@ export class FlowersCnn {
     if (eagerFree) logits.dispose();
     for (const k of this.blocks) {
       const l2 = (): Tensor => k.w.square().sum().mul(L2);
-      loss = loss.add(eagerFree ? T.tidy(l2) : l2()); // tidy(l2) frees w^2 at once, as Python would
+      if (!eagerFree) {
+        loss = loss.add(l2());
+        continue;
+      }
+      // as Python's `loss = loss + L2 * w.square().sum()`: temporaries go at once
+      const term = T.tidy(l2);
+      const sum = loss.add(term);
+      T.dispose([term, loss]);
+      loss = sum;
     }
     return loss;
   }
@@ -226,6 +235,7 @@ export class FoveaTrainer {
   readonly xs: Tensor[] = [];
   readonly ys: Tensor[] = [];
   private i = 0;
+  private last: Tensor | null = null;
 
   constructor(
     size: number,
@@ -238,16 +248,24 @@ export class FoveaTrainer {
     }
   }
 
-  /** One training step; everything it makes is freed at its end. */
-  step(wantLoss = false): number {
+  /**
+   * One training step; everything it makes is freed at its end, except the loss, which lives
+   * until the next step has run. That mirrors the reference's `loss = self.step()` loop (the
+   * canonical PyTorch loop, where `loss` and its graph live until reassigned): glibc's heap
+   * trimming is sensitive to such lifetimes (here they move page faults per step by 10-45%), so
+   * different lifetimes on the two sides would measure heap luck instead of the engines.
+   */
+  step(): void {
     const k = this.i++ % NUM_BATCHES;
-    return T.tidy(() => {
+    const loss = T.tidy(() => {
       this.opt.zeroGrad();
       const loss = this.model.loss(this.xs[k], this.ys[k], this.eagerFree);
       loss.backward();
       this.opt.step();
-      return wantLoss ? loss.item() : NaN;
+      return loss;
     });
+    this.last?.dispose();
+    this.last = loss;
   }
 
   run(warmup: number, steps: number): RunStats & { liveDelta: number } {
@@ -256,13 +274,12 @@ export class FoveaTrainer {
     const faults = process.resourceUsage().minorPageFault;
     const cpu = process.cpuUsage();
     const t0 = performance.now();
-    let loss = NaN;
-    for (let s = 0; s < steps; s++) loss = this.step(s === steps - 1);
+    for (let s = 0; s < steps; s++) this.step();
     const seconds = (performance.now() - t0) / 1000;
     const c = process.cpuUsage(cpu);
     return {
       imgS: (steps * this.batch) / seconds,
-      loss,
+      loss: this.last?.item() ?? NaN,
       cpuMsPerStep: (c.user + c.system) / 1000 / steps,
       faultsPerStep: (process.resourceUsage().minorPageFault - faults) / steps,
       liveDelta: T.memory().tensors - live,
@@ -272,7 +289,7 @@ export class FoveaTrainer {
   dispose(): void {
     this.model.dispose();
     this.opt.dispose();
-    T.dispose([this.xs, this.ys]);
+    T.dispose([this.xs, this.ys, this.last]);
   }
 }
 
@@ -412,7 +429,30 @@ function describe(name: string, s: Side): string {
   );
 }
 
+/**
+ * glibc malloc settings that keep freed memory for reuse instead of handing it back to the
+ * kernel (no mmap for big blocks, no heap trimming), so steps stop re-faulting fresh pages.
+ */
+const TUNED_MALLOC = 'glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967296';
+
+/** glibc reads GLIBC_TUNABLES only at start-up: reruns this command with it set, for both sides. */
+function rerunWithTunedMalloc(): BenchResult[] {
+  log(`engine: --malloc-tuned: rerunning with GLIBC_TUNABLES=${TUNED_MALLOC} (Fovea and PyTorch alike)`);
+  const r = spawnSync(process.execPath, process.argv.slice(1), {
+    env: { ...process.env, GLIBC_TUNABLES: TUNED_MALLOC },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  if (r.status !== 0) throw new Error(`the rerun with GLIBC_TUNABLES failed (${r.error?.message ?? r.signal ?? `exit code ${r.status}`})`);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => ({ ...(JSON.parse(l) as BenchResult), malloc: 'tuned' }));
+}
+
 async function run(args: BenchArgs): Promise<BenchResult[]> {
+  if (args['malloc-tuned'] && process.env.GLIBC_TUNABLES !== TUNED_MALLOC) return rerunWithTunedMalloc();
   const threads = intArg(args, 'threads');
   const sizes = intListArg(args, 'sizes', 8);
   const batch = intArg(args, 'batch');
@@ -432,7 +472,7 @@ async function run(args: BenchArgs): Promise<BenchResult[]> {
   try {
     log(
       `engine: flowers CNN training, batch ${batch}, ${threads} thread(s), ${rounds} rounds per side taking turns, ` +
-        `${warmup} warm-up steps each; libtorch ${T.torchVersion()}; Fovea ${eagerFree ? 'frees activations eagerly' : 'frees only at the end of each T.tidy step (--tidy-only)'}`,
+        `${warmup} warm-up steps each; libtorch ${T.torchVersion()}${process.env.GLIBC_TUNABLES ? `; GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES}` : ''}; Fovea ${eagerFree ? 'frees activations eagerly' : 'frees only at the end of each T.tidy step (--tidy-only)'}`,
     );
     if (!args['skip-verify']) await verify(ref, Math.min(...sizes, 64), Math.min(batch, 8), 3);
     for (const size of sizes) {
@@ -512,9 +552,11 @@ export const benchmark: Benchmark = {
     'Fovea and PyTorch (bench/ref/engine.py, run with /usr/bin/python3 or $FOVEA_PYTHON) take turns, round\n' +
     'after round, in one run; each result is the best round of each side. One JSON line per input size:\n' +
     '{"bench":"engine","size":64,"threads":2,"fovea_img_s":...,"pytorch_img_s":...,"ratio":...}\n\n' +
-    'Both sides lose 30-50% of each step to page faults from glibc malloc returning big buffers to the\n' +
-    'kernel; to see the numbers without that, prefix the command (the Python side inherits it) with\n' +
-    '  GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967296',
+    'Both sides lose 30-50% of each step to page faults, because glibc malloc hands big freed buffers back\n' +
+    'to the kernel and every step faults them in again; how much varies from process to process with\n' +
+    "glibc's heap heuristics. --malloc-tuned reruns both sides with\n" +
+    `  GLIBC_TUNABLES=${TUNED_MALLOC}\n` +
+    'which removes the faults (and that variation), to compare the engines themselves.',
   flags: {
     sizes: { type: 'string', default: '64,128', help: 'input sizes (square images, 3 channels), comma-separated' },
     threads: threadsFlag,
@@ -523,7 +565,8 @@ export const benchmark: Benchmark = {
     warmup: { type: 'string', default: '2', help: 'untimed steps before each timed run' },
     rounds: { type: 'string', default: '8', help: 'timed runs per side, Fovea and PyTorch taking turns' },
     seed: { type: 'string', default: '0', help: 'random seed of weights and data' },
-    'tidy-only': { type: 'boolean', help: 'Fovea frees intermediates only when the step\'s T.tidy ends (see the report)' },
+    'malloc-tuned': { type: 'boolean', help: 'both sides with glibc malloc keeping freed memory (GLIBC_TUNABLES; see above)' },
+    'tidy-only': { type: 'boolean', help: "Fovea frees activations only when the step's T.tidy ends (slower; see bench/engine.ts)" },
     'skip-verify': { type: 'boolean', help: 'skip checking that both sides compute the same model' },
     tfjs: { type: 'boolean', help: `also time TF.js's pure-JS CPU backend at 64x64 (needs \`${TFJS_INSTALL}\`)` },
     'tfjs-steps': { type: 'string', default: '1', help: 'timed TF.js steps after one warm-up step (each takes about a minute)' },

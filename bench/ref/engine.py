@@ -93,8 +93,9 @@ class Trainer:
         return loss
 
     def run(self, warmup, steps):
+        loss = None
         for _ in range(warmup):
-            self.step()
+            loss = self.step()  # `loss` (and its graph) lives until reassigned, as in any PyTorch loop
         r0, c0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.process_time(), time.perf_counter()
         for _ in range(steps):
             loss = self.step()

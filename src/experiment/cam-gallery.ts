@@ -22,7 +22,6 @@ export async function writeCamGallery(runDir: string, model: Model, decoded: Dec
   const chosen = [...byConfidence.filter((i) => rows[i].correct).slice(0, n), ...byConfidence.filter((i) => !rows[i].correct).slice(0, n)];
   if (chosen.length === 0) return [];
   const dir = join(runDir, 'cam');
-  mkdirSync(dir, { recursive: true });
   const [, h, w] = decoded.images.shape;
   const taken = new Set<string>();
   const paths: string[] = [];
@@ -38,6 +37,7 @@ export async function writeCamGallery(runDir: string, model: Model, decoded: Dec
       const r = explainInput(model, x, { width: w, height: h, data: px }, { method: 'gradcam', classIndex: rows[i].prediction_index });
       const tag = rows[i].correct ? 'correct' : 'wrong';
       const path = outputPath(dir, `${tag}-${rows[i].file.split('/').pop()}`, 'gradcam', taken);
+      mkdirSync(dir, { recursive: true }); // only once an explanation worked (MLPs have no conv layer)
       await writePng(r.image, path, { scale: Math.max(1, Math.round(192 / Math.max(h, w))) });
       paths.push(path);
     } finally {

@@ -200,7 +200,7 @@ export const EXPERIMENT_SCHEMA: ObjectSchema = {
     name: { type: 'string', pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, patternHint: 'a name of letters, digits, ., _ and - (it names the run folder)' },
     description: { type: 'string' },
     seed: int(0, { default: 0 }),
-    threads: int(0, { default: 0, description: 'CPU threads for libtorch; 0 leaves its default' }),
+    threads: int(0, { default: 0, description: 'CPU threads for libtorch; 0 uses every core (os.availableParallelism)' }),
     data: DATA,
     augment: AUGMENT_SCHEMA,
     model: MODEL,

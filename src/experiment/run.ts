@@ -3,6 +3,7 @@
 // checkpoints/, model.safetensors, result.json).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import * as T from '../torch/index.js';
 import { modelFromConfig, summaryData, type Model } from '../nn/index.js';
 import { createOptimizer } from '../train/optim/index.js';
@@ -13,7 +14,7 @@ import { EarlyStopping, JsonlLogger, type Callback } from '../train/callbacks/in
 import { batchCount } from '../data/source.js';
 import { skippedWarning } from '../data/images.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { evaluateRun, headlineMetrics, writeRunMetrics } from '../eval/index.js';
+import { evaluateRun, headlineMetrics, measureEfficiency, writeRunMetrics, type Efficiency } from '../eval/index.js';
 import { prepareData, type PreparedData } from './data.js';
 import { writeCamGallery } from './cam-gallery.js';
 import { writeRunReport } from '../report/index.js';
@@ -42,6 +43,7 @@ export interface RunResult {
   test: Record<string, number | [number, number]>;
   params: { total: number; trainable: number; non_trainable: number };
   macs: number;
+  efficiency: Efficiency;
   data: {
     image_size: [number, number];
     counts: { train: number[]; val: number[]; test: number[] };
@@ -92,7 +94,8 @@ export function buildModel(cfg: ExperimentConfig, numClasses: number, imageSize:
 export async function runExperiment(cfg: ExperimentConfig, o: RunOptions = {}): Promise<RunResult> {
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const t0 = performance.now();
-  if (cfg.threads > 0) T.setNumThreads(cfg.threads);
+  // Debian's libtorch starts with one OpenMP thread; 0 means every core
+  T.setNumThreads(cfg.threads > 0 ? cfg.threads : availableParallelism());
   T.manualSeed(cfg.seed);
   const runDir = resolve(o.outDir ?? defaultRunDir(cfg));
   if (!o.resume && existsSync(join(runDir, 'result.json'))) {
@@ -174,6 +177,7 @@ export async function runExperiment(cfg: ExperimentConfig, o: RunOptions = {}): 
     test: testEval ? { ...test, ...headlineMetrics(testEval.metrics) } : test,
     params: { total: counts.total, trainable: counts.trainable, non_trainable: counts.nonTrainable },
     macs: sd.macs,
+    efficiency: measureEfficiency(model, inputShape, typeof test.accuracy === 'number' ? test.accuracy : undefined),
     data: {
       image_size: data.imageSize,
       counts: { train: data.train.counts, val: data.val?.counts ?? [], test: data.test?.counts ?? [] },

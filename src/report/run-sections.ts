@@ -148,6 +148,12 @@ function efficiencySection(c: Ctx): Section {
       ['parameters (trainable)', fmtInt(r.params?.trainable)],
       ['MACs per image', `${fmtSi(r.macs)} (${fmtInt(r.macs)})`],
       ['weight file size', fmtBytes(c.run.weightBytes)],
+      ...(r.efficiency
+        ? [
+            ['inference latency, batch 1', `${fmtNum(r.efficiency.latency_ms_batch1, 2)} ms`],
+            ['inference throughput, batch 32', `${fmtNum(r.efficiency.throughput_batch32, 1)} images/s (${r.efficiency.threads} threads)`],
+          ]
+        : []),
       ['epochs', fmtInt(r.epochs)],
       ['training time', fmtSeconds(r.timings?.train_s)],
       ['total run time', fmtSeconds(r.timings?.total_s)],

@@ -18,6 +18,7 @@ export interface ResultFile {
   params?: { total: number; trainable: number; non_trainable: number };
   macs?: number;
   data?: { image_size?: [number, number]; counts?: { train: number[]; val: number[]; test: number[] }; skipped?: number };
+  efficiency?: { latency_ms_batch1: number; throughput_batch32: number; threads: number };
   timings?: { decode_s?: number; train_s?: number; eval_s?: number; total_s?: number; epoch_s?: number[] };
 }
 

@@ -26,7 +26,7 @@ before(async () => {
   runA = await makeRun(writeConfig(tmp, root, 'tiny-linear', '    - {type: Flatten}'), join(tmp, 'run-a'));
   runB = await makeRun(writeConfig(tmp, root, 'tiny-hidden', '    - {type: Flatten}\n    - {type: Dense, units: 16, activation: relu}'), join(tmp, 'run-b'));
   // a CAM overlay for the hook (synthetic, not a data-set image)
-  mkdirSync(join(runA, 'cam'));
+  mkdirSync(join(runA, 'cam'), { recursive: true });
   await sharp({ create: { width: 48, height: 48, channels: 3, background: { r: 200, g: 80, b: 40 } } }).png().toFile(join(runA, 'cam', 'overlay-0.png'));
 });
 
