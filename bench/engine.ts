@@ -11,15 +11,17 @@
 // trains a few steps without dropout and checks that losses and parameters agree, so that the
 // two sides are known to compute the same thing.
 //
-// What decides the numbers (measured on the 2-core dev machine, see the details text below):
-// - Fovea disposes each forward activation's handle as soon as the next op has consumed it, as
-//   Python's reference counting does. With T.tidy alone (--tidy-only) every activation stays alive
-//   until the step ends, so autograd cannot free saved activations during backward and each step
-//   faults in ~65% more fresh memory: ~13% slower than PyTorch at 64x64.
-// - Both sides spend 30-50% of a step in page faults, because glibc's malloc hands big freed
-//   buffers back to the kernel (munmap, heap trimming) and every step re-faults them, zeroed.
-//   GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967296 (inherited by
-//   the Python side too) removes the faults: 1.4x faster at 64x64, 2x at 128x128, on both sides.
+// What decides the numbers (measured on the 2-core dev machine):
+// - Both sides spend 30-50% of a step in page faults: glibc's malloc hands big freed buffers back
+//   to the kernel (munmap, heap trimming with brk) and each step faults them in again, zeroed.
+//   How many depends on incidental lifetimes (which small blocks pin the top of the heap when big
+//   ones are freed), so the two sides keep the same tensor lifetimes: Fovea disposes each
+//   activation once the next op has consumed it (Python's reference counting does that; autograd
+//   keeps what backward needs and frees it during backward), and keeps the last loss until the
+//   next step has run, as the reference's `loss = self.step()` loop does. --malloc-tuned removes
+//   the faults on both sides (1.3-2x faster) and with them this sensitivity.
+// - With T.tidy alone (--tidy-only) every activation is pinned by its JS handle until the step
+//   ends: 68 MB at 64x64, 268 MB at 128x128 that autograd cannot free during backward.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

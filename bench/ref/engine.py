@@ -17,7 +17,6 @@ Set the thread count with --threads (and OMP_NUM_THREADS in the environment, as 
 """
 import argparse
 import json
-import math
 import os
 import resource
 import struct
@@ -149,7 +148,7 @@ def verify(size, path, steps):
     return {'losses': losses, 'abs_sums': sums}
 
 
-def serve(threads):
+def serve():
     trainers = {}
     for line in sys.stdin:
         line = line.strip()
@@ -190,7 +189,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if args.serve:
-        serve(args.threads)
+        serve()
         return
     res = Trainer(args.size, args.batch, args.seed).run(args.warmup, args.steps)
     res.update(size=args.size, threads=torch.get_num_threads())
