@@ -12,7 +12,7 @@
       # NAPI_EXPERIMENTAL enables basic finalizers, which free a tensor handle synchronously during
       # GC; otherwise Node defers finalizers to the event loop and a loop that never yields to it
       # (a synchronous training loop) accumulates handles.
-      "defines": ["NAPI_EXPERIMENTAL", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
       "conditions": [

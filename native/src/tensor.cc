@@ -12,7 +12,7 @@ static const napi_type_tag kGeneratorTag = {0x6f7665615f67656eULL, 0x657261746f7
 static std::unordered_set<TensorBox*> g_live;
 
 // A basic finalizer (runs during GC, may not call JS): only frees C++ memory.
-static void FinalizeTensor(Napi::BasicEnv, TensorBox* box) {
+static void FinalizeTensor(Napi::Env, TensorBox* box) {
   g_live.erase(box);
   delete box;
 }
@@ -44,7 +44,7 @@ at::Tensor& UnwrapTensor(const Napi::Value& v, const char* what) {
   return box->t;
 }
 
-static void FinalizeGenerator(Napi::BasicEnv, GeneratorBox* box) { delete box; }
+static void FinalizeGenerator(Napi::Env, GeneratorBox* box) { delete box; }
 
 static Napi::Value WrapGenerator(Napi::Env env, at::Generator g) {
   auto ext = Napi::External<GeneratorBox>::New(env, new GeneratorBox{std::move(g)}, FinalizeGenerator);
