@@ -5,7 +5,8 @@
 #      apt-get when missing (run as root on a fresh machine);
 #   2. npm packages (npm ci) when package-lock.json changed;
 #   3. the native addon (node-gyp) when its sources changed;
-#   4. the TypeScript build (tsc, incremental).
+#   4. the TypeScript build (tsc, incremental);
+#   5. the engine parity fixtures (generated with python3-torch, not committed).
 # Everything it prints goes to stderr, so commands' standard output stays clean.
 set -euo pipefail
 exec 3>&1 1>&2
@@ -41,4 +42,12 @@ if [ ! -f "$stamp" ] || [ -n "$(find src test bench tools tsconfig.json package.
   echo "setup: compiling TypeScript"
   node node_modules/typescript/bin/tsc -p tsconfig.json
   touch "$stamp"
+fi
+
+# The engine's PyTorch parity fixtures are generated here rather than committed (they are tensor
+# files; the script is deterministic and takes about a second).
+if [ ! -f test/fixtures/engine/cnn.safetensors ] || [ ! -f test/fixtures/engine/ops.safetensors ] || \
+   [ tools/fixtures/make_engine_fixtures.py -nt test/fixtures/engine/ops.safetensors ]; then
+  echo "setup: generating engine parity fixtures with /usr/bin/python3 (python3-torch)"
+  /usr/bin/python3 tools/fixtures/make_engine_fixtures.py >/dev/null
 fi
