@@ -6,7 +6,7 @@ import { loadConfig } from '../experiment/load.js';
 import { runExperiment } from '../experiment/run.js';
 import { openRun, predictFiles } from '../experiment/saved-run.js';
 import { buildModel } from '../experiment/run.js';
-import { prepareData, splitEntries } from '../experiment/data.js';
+import { imageSizeOf, prepareData, splitEntries } from '../experiment/data.js';
 import { evaluate } from '../train/evaluate.js';
 import { scanImageFolder, checkSameClasses } from '../data/image-folder.js';
 import { decodeAll, skippedWarning } from '../data/images.js';
@@ -139,7 +139,7 @@ export const summary: Command = {
     if (help(values, SUMMARY)) return;
     if (positionals.length !== 1) throw new UsageError(`summary needs one CONFIG file\n\n${SUMMARY}`);
     const cfg = loadConfig(positionals[0], { set: (values.set as string[] | undefined) ?? [] });
-    const size = cfg.data.image_size ?? ([cfg.model.input_shape?.[1] ?? 64, cfg.model.input_shape?.[2] ?? 64] as [number, number]);
+    const size = imageSizeOf(cfg);
     const inputShape: [number, number, number] = cfg.model.input_shape ?? [3, size[0], size[1]];
     const lastUnits = cfg.model.layers?.at(-1)?.units;
     const model = buildModel(cfg, typeof lastUnits === 'number' ? lastUnits : 0, size);
@@ -165,7 +165,7 @@ export const augment: Command = {
     const cfg = loadConfig(positionals[0], { set: (values.set as string[] | undefined) ?? [] });
     const rows = intOption(values.rows, 'rows') ?? 4;
     const cols = intOption(values.cols, 'cols') ?? 8;
-    const data = await prepareData({ ...cfg, data: { ...cfg.data, cache: cfg.data.cache } }, err);
+    const data = await prepareData(cfg, err);
     const decoded = data.train.decoded;
     const n = Math.min(rows, decoded.files.length);
     const imgs = T.tidy(() => decoded.images.narrow(0, 0, n).permute([0, 3, 1, 2]).float().div(cfg.data.scale === 'byte' ? 1 : 255));

@@ -39,8 +39,10 @@ export function timeForward(model: Module, inputShape: readonly number[], batch:
   }
 }
 
-export function efficiencyScore(accuracy: number | undefined, params: number): number | null {
-  return accuracy === undefined || params <= 0 ? null : accuracy / (params / 100_000);
+/** The studies' score accuracy / (parameters / 100,000); undefined without both figures. */
+export function efficiencyScore(accuracy: number | undefined, params: number | undefined): number | undefined {
+  const ok = (x: number | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
+  return ok(accuracy) && ok(params) && params > 0 ? accuracy / (params / 100_000) : undefined;
 }
 
 export function measureEfficiency(model: Module, inputShape: readonly number[], accuracy?: number, o: { repeats?: number } = {}): Efficiency {
@@ -56,6 +58,6 @@ export function measureEfficiency(model: Module, inputShape: readonly number[], 
     latency_ms_batch1: latency * 1000,
     throughput_batch32: 32 / batch32,
     threads: T.getNumThreads(),
-    score: efficiencyScore(accuracy, counts.total),
+    score: efficiencyScore(accuracy, counts.total) ?? null,
   };
 }

@@ -8,4 +8,4 @@ export * from './bootstrap.js';
 export * from './prediction-table.js';
 export * from './summary.js';
 export * from './run-metrics.js';
-export { measureEfficiency, timeForward, efficiencyScore as studyScore, type Efficiency } from './efficiency.js';
+export { measureEfficiency, timeForward, efficiencyScore, type Efficiency } from './efficiency.js';

@@ -30,6 +30,11 @@ export interface PreparedData {
   fromCache: boolean;
 }
 
+/** [height, width] the model sees: data.image_size, else model.input_shape, else 64x64. */
+export function imageSizeOf(cfg: ExperimentConfig): [number, number] {
+  return cfg.data.image_size ?? [cfg.model.input_shape?.[1] ?? 64, cfg.model.input_shape?.[2] ?? 64];
+}
+
 export function cacheDir(): string {
   return process.env.FOVEA_CACHE ?? join(repoRoot(), '.cache', 'fovea');
 }
@@ -108,7 +113,7 @@ export function splitEntries(cfg: ExperimentConfig): EntrySplits {
 export async function prepareData(cfg: ExperimentConfig, log: (line: string) => void): Promise<PreparedData> {
   const t0 = performance.now();
   const { classes, train, val, test } = splitEntries(cfg);
-  const size = cfg.data.image_size ?? ([cfg.model.input_shape?.[1] ?? 64, cfg.model.input_shape?.[2] ?? 64] as [number, number]);
+  const size = imageSizeOf(cfg);
   const decodeOpts = {
     size,
     resize: cfg.data.resize,

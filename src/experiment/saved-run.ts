@@ -8,6 +8,7 @@ import { createAugmentation, type Augmentation, type ChannelStats } from '../dat
 import { decodeImage } from '../data/decode.js';
 import { loadConfig } from './load.js';
 import { buildModel } from './run.js';
+import { imageSizeOf } from './data.js';
 import type { ExperimentConfig } from './types.js';
 
 export interface SavedRun {
@@ -29,7 +30,7 @@ export function openRun(dir: string): SavedRun {
   const classes = JSON.parse(readFileSync(classesPath, 'utf8')) as string[];
   const weights = [join(dir, 'model.safetensors'), join(dir, 'checkpoints', 'best.safetensors')].find((p) => existsSync(p));
   if (!weights) throw new Error(`run '${dir}' has no trained weights (model.safetensors)`);
-  const imageSize = config.data.image_size ?? ([config.model.input_shape?.[1] ?? 64, config.model.input_shape?.[2] ?? 64] as [number, number]);
+  const imageSize = imageSizeOf(config);
   const model = buildModel(config, classes.length, imageSize);
   const { tensors } = T.loadSafetensors(weights);
   try {
@@ -48,14 +49,23 @@ export function openRun(dir: string): SavedRun {
   return { dir, config, classes, model, imageSize, augmentation };
 }
 
-/** Decodes one image file into the model's input batch [1, 3, H, W]. */
-export async function loadInput(run: SavedRun, file: string): Promise<T.Tensor> {
-  const px = await decodeImage(file, { size: run.imageSize, resize: run.config.data.resize, interpolation: run.config.data.interpolation });
+/** The model's input batch [1, 3, H, W] from decoded HWC uint8 RGB pixels at the run's size. */
+export function inputFromPixels(run: SavedRun, px: Uint8Array): T.Tensor {
   return T.tidy(() => {
     let x = T.fromTypedArray(px, [1, run.imageSize[0], run.imageSize[1], 3], { dtype: 'uint8' }).permute([0, 3, 1, 2]).float();
     if (run.config.data.scale !== 'byte') x = x.div(255);
     return run.augmentation.eval(x);
   });
+}
+
+/** Decodes one image file with the run's preprocessing (HWC uint8 RGB at the model's size). */
+export function decodeForRun(run: SavedRun, file: string): Promise<Uint8Array> {
+  return decodeImage(file, { size: run.imageSize, resize: run.config.data.resize, interpolation: run.config.data.interpolation });
+}
+
+/** Decodes one image file into the model's input batch [1, 3, H, W]. */
+export async function loadInput(run: SavedRun, file: string): Promise<T.Tensor> {
+  return inputFromPixels(run, await decodeForRun(run, file));
 }
 
 export interface Prediction {

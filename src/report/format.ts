@@ -35,9 +35,7 @@ export function fmtSeconds(v: number | null | undefined): string {
 }
 
 /** The efficiency score: accuracy per 100,000 parameters. */
-export function efficiencyScore(accuracy: number | undefined, params: number | undefined): number | undefined {
-  return ok(accuracy) && ok(params) && params > 0 ? accuracy / (params / 100_000) : undefined;
-}
+export { efficiencyScore } from '../eval/efficiency.js';
 
 /** A tag-safe slug for ids and file names. */
 export const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'run';
