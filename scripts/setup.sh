@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Brings a checkout to a runnable state, and is quick when it already is:
-#   1. Debian packages: libtorch-dev (the engine), python3-torch (benchmark references and
+#   1. Debian packages: libtorch-dev (the engine), python3-torch and python3-torchvision (benchmark references and
 #      fixture scripts) and chromium (the report test renders HTML in it), installed with
 #      apt-get when missing (run as root on a fresh machine);
 #   2. npm packages (npm ci) when package-lock.json changed;
@@ -13,7 +13,7 @@ exec 3>&1 1>&2
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
-for p in libtorch-dev python3-torch chromium; do
+for p in libtorch-dev python3-torch python3-torchvision chromium; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -23,3 +23,4 @@ export { BatchNormalization, LayerNormalization, Normalization, Rescaling, type 
 export { Dropout, SpatialDropout2D, GaussianNoise, type DropoutOptions, type GaussianNoiseOptions } from './layers/regularization.js';
 export { Activation, type ActivationOptions } from './layers/activation.js';
 export { Add, Subtract, Multiply, Average, Maximum, Concatenate, type ConcatenateOptions } from './layers/merge.js';
+export * as modules from './modules/index.js';

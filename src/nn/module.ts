@@ -90,6 +90,11 @@ export abstract class Module {
     return m;
   }
 
+  /** This module's own parameter or buffer (not a child's), or null. */
+  protected own(name: string): Tensor | null {
+    return this._params.get(name) ?? this._buffers.get(name) ?? null;
+  }
+
   /** Replaces a registered parameter or buffer tensor (disposing the old one unless keepOld). */
   replaceTensor(name: string, t: Tensor, keepOld = false): void {
     const dot = name.indexOf('.');

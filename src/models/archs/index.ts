@@ -1,0 +1,2 @@
+// Every architecture file registers itself on import.
+export {};
