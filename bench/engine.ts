@@ -12,7 +12,10 @@
 // two sides are known to compute the same thing.
 //
 // What decides the numbers (measured on the 2-core dev machine):
-// - Both sides spend 30-50% of a step in page faults: glibc's malloc hands big freed buffers back
+// - Fovea's addon sets glibc malloc to keep freed memory (native/src/addon.cc; FOVEA_MALLOC=system
+//   opts out), so by default the comparison is Fovea as users run it against PyTorch as users
+//   run it. --malloc-tuned gives the reference the same setting, to compare the engines alone.
+// - Without that setting both sides spend 30-50% of a step in page faults: glibc's malloc hands big freed buffers back
 //   to the kernel (munmap, heap trimming with brk) and each step faults them in again, zeroed.
 //   How many depends on incidental lifetimes (which small blocks pin the top of the heap when big
 //   ones are freed), so the two sides keep the same tensor lifetimes: Fovea disposes each
@@ -554,11 +557,11 @@ export const benchmark: Benchmark = {
     'Fovea and PyTorch (bench/ref/engine.py, run with /usr/bin/python3 or $FOVEA_PYTHON) take turns, round\n' +
     'after round, in one run; each result is the best round of each side. One JSON line per input size:\n' +
     '{"bench":"engine","size":64,"threads":2,"fovea_img_s":...,"pytorch_img_s":...,"ratio":...}\n\n' +
-    'Both sides lose 30-50% of each step to page faults, because glibc malloc hands big freed buffers back\n' +
-    'to the kernel and every step faults them in again; how much varies from process to process with\n' +
-    "glibc's heap heuristics. --malloc-tuned reruns both sides with\n" +
+    "With glibc's default malloc, 30-50% of each step goes to page faults: big freed buffers go back to\n" +
+    'the kernel and every step faults them in again. Fovea keeps freed memory for reuse by default\n' +
+    '(FOVEA_MALLOC=system turns that off); PyTorch does not. --malloc-tuned reruns both sides with\n' +
     `  GLIBC_TUNABLES=${TUNED_MALLOC}\n` +
-    'which removes the faults (and that variation), to compare the engines themselves.',
+    'which gives the reference the same setting, to compare the engines themselves.',
   flags: {
     sizes: { type: 'string', default: '64,128', help: 'input sizes (square images, 3 channels), comma-separated' },
     threads: threadsFlag,

@@ -2,10 +2,38 @@
 #include <torch/csrc/api/include/torch/version.h>
 #include "common.h"
 
+#include <cstdlib>
+#include <cstring>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #define FOVEA_STR2(x) #x
 #define FOVEA_STR(x) FOVEA_STR2(x)
 
+// glibc hands freed blocks above its mmap threshold back to the kernel and trims the heap, so
+// every training step re-faults the pages of its large activation and gradient buffers: that
+// was 30-50% of a small CNN's step on 2 cores (measured by `npm run bench -- engine`). Keeping
+// freed memory in the heap for reuse removes it, as PyTorch's CUDA caching allocator does on
+// GPUs. Opt out with FOVEA_MALLOC=system; a user's own GLIBC_TUNABLES malloc settings win.
+static const char* TuneMalloc() {
+#if defined(__GLIBC__)
+  const char* choice = std::getenv("FOVEA_MALLOC");
+  if (choice && std::strcmp(choice, "system") == 0) return "system";
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables && std::strstr(tunables, "glibc.malloc.")) return "glibc-tunables";
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 64 << 20);
+  return "keep-freed";
+#else
+  return "system";
+#endif
+}
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  const char* mallocMode = TuneMalloc();
+  exports.Set("mallocMode", Napi::String::New(env, mallocMode));
   fovea::InitTensor(env, exports);
   fovea::InitDispatch(env, exports);
   fovea::InitAutograd(env, exports);

@@ -32,6 +32,8 @@ export type NativeValue = TensorHandle | GeneratorHandle | number | boolean | st
 
 export interface NativeAddon {
   torchVersion: string;
+  /** How the addon set glibc malloc up at load: 'keep-freed', 'system' or 'glibc-tunables'. */
+  mallocMode: string;
   fromBuffer(bytes: ArrayBufferView | ArrayBuffer, shape: readonly number[], dtype: number): TensorHandle;
   toBuffer(h: TensorHandle): ArrayBuffer;
   dataView(h: TensorHandle): ArrayBuffer;

@@ -41,6 +41,15 @@ export function torchVersion(): string {
   return native.torchVersion;
 }
 
+/**
+ * The host allocator policy chosen when the addon loaded: 'keep-freed' (glibc keeps freed
+ * memory for reuse; the default), 'system' (FOVEA_MALLOC=system) or 'glibc-tunables' (the
+ * user's GLIBC_TUNABLES malloc settings).
+ */
+export function mallocMode(): string {
+  return native.mallocMode;
+}
+
 /** libtorch's parallel and build info (threads, OpenMP, oneDNN). */
 export function configInfo(): { parallel: string; mkldnn: boolean; openmp: boolean } {
   return native.configInfo();
