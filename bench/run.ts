@@ -10,6 +10,7 @@ const REGISTRY: Record<string, () => Promise<{ benchmark: Benchmark }>> = {
   engine: () => import('./engine.js'),
   fit: () => import('./fit.js'),
   data: () => import('./data.js'),
+  zoo: () => import('./zoo.js'),
 };
 
 const USAGE = 'usage: node dist/bench/run.js NAME [--flags]   (npm run bench -- NAME [--flags])\n       node dist/bench/run.js NAME --help';

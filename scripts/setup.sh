@@ -6,7 +6,8 @@
 #   2. npm packages (npm ci) when package-lock.json changed;
 #   3. the native addon (node-gyp) when its sources changed;
 #   4. the TypeScript build (tsc, incremental);
-#   5. the engine parity fixtures (generated with python3-torch, not committed).
+#   5. the engine parity fixtures and the zoo's light parity fixtures (generated with python3-torch
+#      and python3-torchvision, not committed).
 # Everything it prints goes to stderr, so commands' standard output stays clean.
 set -euo pipefail
 exec 3>&1 1>&2
@@ -50,4 +51,17 @@ if [ ! -f test/fixtures/engine/cnn.safetensors ] || [ ! -f test/fixtures/engine/
    [ tools/fixtures/make_engine_fixtures.py -nt test/fixtures/engine/ops.safetensors ]; then
   echo "setup: generating engine parity fixtures with /usr/bin/python3 (python3-torch)"
   /usr/bin/python3 tools/fixtures/make_engine_fixtures.py >/dev/null
+fi
+
+# The architecture zoo's torchvision parity fixtures (test/models/zoo-parity.test.ts), light set
+# only (keep this list in step with LIGHT in the script; the heavy set is generated on demand by
+# FOVEA_SLOW=1 runs). The script rewrites only files that are missing or older than itself.
+zoo_stale=
+for a in resnet18 squeezenet1_1 mobilenet_v2 mobilenet_v3_small mnasnet1_0 efficientnet_b0 preact_resnet18; do
+  f=test/fixtures/zoo/$a.safetensors
+  if [ ! -f "$f" ] || [ tools/fixtures/make_zoo_fixtures.py -nt "$f" ]; then zoo_stale=1; break; fi
+done
+if [ -n "$zoo_stale" ]; then
+  echo "setup: generating zoo parity fixtures (light set) with /usr/bin/python3 (python3-torchvision)"
+  /usr/bin/python3 tools/fixtures/make_zoo_fixtures.py >/dev/null
 fi

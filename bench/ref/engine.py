@@ -26,6 +26,8 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tools", "py"))
+from safetensors_io import read_safetensors  # noqa: E402
 
 CLASSES = 5
 FILTERS = (32, 64, 128, 256)
@@ -102,24 +104,6 @@ class Trainer:
         cpu, r1 = time.process_time() - c0, resource.getrusage(resource.RUSAGE_SELF)
         return {'seconds': seconds, 'img_s': steps * self.batch / seconds, 'loss': loss.item(),
                 'cpu_s': cpu, 'minflt': r1.ru_minflt - r0.ru_minflt}
-
-
-def read_safetensors(path):
-    """The tensors of a .safetensors file (the format is an 8-byte header length, JSON, raw data)."""
-    dtypes = {'F32': torch.float32, 'I64': torch.int64}
-    with open(path, 'rb') as f:
-        raw = f.read()
-    (n,) = struct.unpack('<Q', raw[:8])
-    header = json.loads(raw[8:8 + n])
-    body = bytearray(raw[8 + n:])
-    out = {}
-    for name, info in header.items():
-        if name == '__metadata__':
-            continue
-        a, b = info['data_offsets']
-        t = torch.frombuffer(body[a:b], dtype=dtypes[info['dtype']]) if b > a else torch.empty(0, dtype=dtypes[info['dtype']])
-        out[name] = t.reshape(info['shape']).clone()
-    return out
 
 
 def verify(size, path, steps):

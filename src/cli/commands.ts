@@ -5,6 +5,9 @@ import * as T from '../torch/index.js';
 import { loadConfig } from '../experiment/load.js';
 import { runExperiment } from '../experiment/run.js';
 import { openRun, predictFiles } from '../experiment/saved-run.js';
+import { openPretrained, archSource, readLabels } from '../experiment/pretrained.js';
+import { createModel, importWeights, archNames } from '../models/index.js';
+import { scanWnidFolder, isWnidFolder } from '../data/wnid-folder.js';
 import { buildModel } from '../experiment/run.js';
 import { imageSizeOf, prepareData, splitEntries } from '../experiment/data.js';
 import { evaluate } from '../train/evaluate.js';
@@ -19,6 +22,7 @@ import { parse, intOption } from './args.js';
 import { UsageError } from './errors.js';
 import { writeReport } from '../report/index.js';
 import { diffConfigs, formatChanges } from '../experiment/diff.js';
+import { configSummary, models } from './zoo-commands.js';
 
 export interface Command {
   usage: string;
@@ -68,18 +72,36 @@ export const train: Command = {
 };
 
 const EVAL = `usage: fovea eval RUN [--data DIR] [--json]
+       fovea eval --arch NAME --weights FILE --data DIR [--limit N] [--json]
 
 Evaluates a trained run on its own test split, or on DIR (a folder of class folders with the
 run's classes). Prints loss, accuracy and scikit-learn's classification report (per-class
 precision, recall, F1, support), the accuracy's bootstrap 95% CI, log loss, the expected
 calibration error and the most confused classes. With --json, one JSON object with all of it
-(confusion matrices and reliability-diagram bins included).`;
+(confusion matrices and reliability-diagram bins included).
+
+With --arch and --weights, evaluates a zoo architecture with imported weights (any format
+\`fovea import\` reads) without a run folder, preprocessed as the architecture's config says
+(shorter side resized, centre crop, mean/std). DIR is a folder of class folders, or a flat
+ImageNet-style folder of <wnid>_<label>.jpg files (class = rank of the wnid). Prints top-1 and
+top-5 accuracy, the CI, log loss and ECE.
+
+  --limit N   only the first N images (in file-name order)`;
 
 export const evalCmd: Command = {
   usage: EVAL,
   async run(argv) {
-    const { values, positionals } = parse(argv, { data: { type: 'string' }, json: { type: 'boolean' } }, EVAL);
+    const { values, positionals } = parse(
+      argv,
+      { data: { type: 'string' }, json: { type: 'boolean' }, arch: { type: 'string' }, weights: { type: 'string' }, limit: { type: 'string' } },
+      EVAL,
+    );
     if (help(values, EVAL)) return;
+    if (values.arch !== undefined || values.weights !== undefined) {
+      await evalPretrained(values, positionals);
+      return;
+    }
+    if (values.limit !== undefined) throw new UsageError(`--limit goes with --arch\n\n${EVAL}`);
     if (positionals.length !== 1) throw new UsageError(`eval needs one RUN folder\n\n${EVAL}`);
     const run = openRun(positionals[0]);
     const cfg = run.config;
@@ -104,27 +126,140 @@ export const evalCmd: Command = {
   },
 };
 
-const PREDICT = `usage: fovea predict RUN IMAGE... [--top K] [--json]
+function archArgs(values: Record<string, unknown>, usage: string): { arch: string; weights: string } {
+  const arch = values.arch as string | undefined;
+  const weights = values.weights as string | undefined;
+  if (!arch || !weights) throw new UsageError(`--arch and --weights go together\n\n${usage}`);
+  if (!archNames().includes(arch)) throw new UsageError(`--arch: unknown architecture '${arch}'; known: ${archNames().join(', ')}`);
+  if (!existsSync(weights)) throw new UsageError(`--weights: '${weights}' does not exist`);
+  return { arch, weights };
+}
 
-Predicts the class of each image with a trained run. With --json, one JSON object per line:
+async function evalPretrained(values: Record<string, unknown>, positionals: string[]): Promise<void> {
+  const { arch, weights } = archArgs(values, EVAL);
+  if (positionals.length) throw new UsageError(`eval --arch takes no RUN folder\n\n${EVAL}`);
+  const dir = values.data as string | undefined;
+  if (!dir) throw new UsageError(`eval --arch needs --data DIR\n\n${EVAL}`);
+  const limit = intOption(values.limit, 'limit');
+  const folder = isWnidFolder(dir) ? scanWnidFolder(dir) : scanImageFolder(dir);
+  const p = await openPretrained(arch, weights);
+  const n = p.model.config.numClasses;
+  if (folder.classes.length !== n) throw new UsageError(`--data: '${dir}' has ${folder.classes.length} classes, ${arch} predicts ${n}`);
+  const entries = limit === undefined ? folder.entries : folder.entries.slice(0, limit);
+  const decoded = await decodeAll(entries, p.decodeOptions);
+  const warn = skippedWarning(decoded.skipped);
+  if (warn) err(warn);
+  const source = archSource(p.model, decoded.images, decoded.labels);
+  const m = (await evaluateRun(p.model, source, decoded.files, folder.classes, { batchSize: 32, metrics: ['accuracy', 'top5'], bootstrap: { seed: 0 } })).metrics;
+  const result = { arch, weights, data: dir, images: decoded.files.length, skipped: decoded.skipped.length, top1: m.accuracy, top5: m.top_k.top5, accuracy_ci: m.accuracy_ci, log_loss: m.log_loss, ece: m.ece, macro_f1: m.macro_f1 };
+  if (values.json) {
+    out(JSON.stringify(result));
+    return;
+  }
+  const f = (x: number): string => x.toFixed(4);
+  out(
+    [
+      `arch: ${arch}`,
+      `weights: ${weights}`,
+      `images: ${result.images}${result.skipped ? ` (${result.skipped} skipped)` : ''}`,
+      `top1: ${f(m.accuracy)} (95% CI ${f(m.accuracy_ci.lower)}-${f(m.accuracy_ci.upper)})`,
+      `top5: ${f(m.top_k.top5)}`,
+      `log loss: ${f(m.log_loss)}, ECE: ${f(m.ece)}`,
+    ].join('\n'),
+  );
+}
+
+const PREDICT = `usage: fovea predict RUN IMAGE... [--top K] [--json]
+       fovea predict --arch NAME --weights FILE IMAGE... [--labels FILE] [--top K] [--json]
+
+Predicts the class of each image with a trained run, or with a zoo architecture and imported
+weights (--arch, --weights: any format \`fovea import\` reads; preprocessing from the
+architecture's config). With --json, one JSON object per line:
 {"file": path, "top": [{"class": name, "index": i, "probability": p}, ...]}; an unreadable
-image gives {"file": path, "error": message} and the others are still predicted.`;
+image gives {"file": path, "error": message} and the others are still predicted.
+
+  --labels FILE   class names for --arch: a JSON array or {"labels": [...]} (default: indices)`;
 
 export const predict: Command = {
   usage: PREDICT,
   async run(argv) {
-    const { values, positionals } = parse(argv, { top: { type: 'string' }, json: { type: 'boolean' } }, PREDICT);
+    const { values, positionals } = parse(
+      argv,
+      { top: { type: 'string' }, json: { type: 'boolean' }, arch: { type: 'string' }, weights: { type: 'string' }, labels: { type: 'string' } },
+      PREDICT,
+    );
     if (help(values, PREDICT)) return;
-    if (positionals.length < 2) throw new UsageError(`predict needs a RUN folder and at least one IMAGE\n\n${PREDICT}`);
     const k = intOption(values.top, 'top') ?? 5;
-    const run = openRun(positionals[0]);
-    const preds = await predictFiles(run, positionals.slice(1), k);
+    let predictor;
+    let files: string[];
+    if (values.arch !== undefined || values.weights !== undefined) {
+      const { arch, weights } = archArgs(values, PREDICT);
+      if (positionals.length < 1) throw new UsageError(`predict --arch needs at least one IMAGE\n\n${PREDICT}`);
+      if (values.labels !== undefined) {
+        try {
+          readLabels(values.labels as string);
+        } catch (e) {
+          throw new UsageError(`--labels: ${(e as Error).message}`);
+        }
+      }
+      predictor = await openPretrained(arch, weights, { labels: values.labels as string | undefined });
+      files = positionals;
+    } else {
+      if (values.labels !== undefined) throw new UsageError(`--labels goes with --arch (a run has its own class names)\n\n${PREDICT}`);
+      if (positionals.length < 2) throw new UsageError(`predict needs a RUN folder and at least one IMAGE\n\n${PREDICT}`);
+      predictor = openRun(positionals[0]);
+      files = positionals.slice(1);
+    }
+    const preds = await predictFiles(predictor, files, k);
     for (const p of preds) {
       if (values.json) out(JSON.stringify(p));
       else if (p.error) out(`${p.file}: error: ${p.error}`);
       else out(`${p.file}: ${p.top!.map((t) => `${t.class} ${(t.probability * 100).toFixed(1)}%`).join(', ')}`);
     }
     if (preds.some((p) => p.error)) process.exitCode = 1;
+  },
+};
+
+const IMPORT = `usage: fovea import FILE --arch NAME --out model.safetensors [--num-classes N] [--non-strict]
+
+Converts weights to a safetensors state dict of a zoo architecture, once: safetensors,
+PyTorch .pt/.pth/.bin checkpoints (zip format; a state dict, or one under 'state_dict' or
+'model'), ONNX models (float or int8-quantised: QLinearConv / DequantizeLinear weights are
+dequantised; batch norm folded by the exporter becomes an identity plus the conv bias) and TF.js
+layers models (a folder with model.json, or model.json). Prints what was loaded, skipped and
+missing; an error names a missing or mis-shaped parameter. The output loads with
+--weights, or in a config's model.weights.
+
+  --num-classes N   the architecture's classifier size (default: its own, 1000 for ImageNet)
+  --non-strict      write the file even when some parameters get no value (they keep their init)`;
+
+export const importCmd: Command = {
+  usage: IMPORT,
+  async run(argv) {
+    const { values, positionals } = parse(
+      argv,
+      { arch: { type: 'string' }, out: { type: 'string' }, 'num-classes': { type: 'string' }, 'non-strict': { type: 'boolean' } },
+      IMPORT,
+    );
+    if (help(values, IMPORT)) return;
+    if (positionals.length !== 1 || !values.arch || !values.out) throw new UsageError(`import needs one FILE, --arch NAME and --out FILE\n\n${IMPORT}`);
+    const arch = values.arch as string;
+    if (!archNames().includes(arch)) throw new UsageError(`--arch: unknown architecture '${arch}'; known: ${archNames().join(', ')}`);
+    const file = positionals[0];
+    if (!existsSync(file)) throw new UsageError(`'${file}' does not exist`);
+    const numClasses = intOption(values['num-classes'], 'num-classes');
+    const model = createModel(arch, numClasses !== undefined ? { numClasses } : {});
+    try {
+      const r = await importWeights(file, model, { strict: !values['non-strict'] });
+      const outPath = resolve(values.out as string);
+      T.saveSafetensors(outPath, model.stateDict(), { arch, source: file, format: r.format });
+      err(`${r.format}: loaded ${r.loaded.length}, skipped ${r.skipped.length}, missing ${r.missing.length}`);
+      if (r.skipped.length) err(`skipped: ${r.skipped.join(', ')}`);
+      if (r.missing.length) err(`missing: ${r.missing.join(', ')}`);
+      out(outPath);
+    } finally {
+      model.dispose();
+    }
   },
 };
 
@@ -139,11 +274,7 @@ export const summary: Command = {
     if (help(values, SUMMARY)) return;
     if (positionals.length !== 1) throw new UsageError(`summary needs one CONFIG file\n\n${SUMMARY}`);
     const cfg = loadConfig(positionals[0], { set: (values.set as string[] | undefined) ?? [] });
-    const size = imageSizeOf(cfg);
-    const inputShape: [number, number, number] = cfg.model.input_shape ?? [3, size[0], size[1]];
-    const lastUnits = cfg.model.layers?.at(-1)?.units;
-    const model = buildModel(cfg, typeof lastUnits === 'number' ? lastUnits : 0, size);
-    out(model.summary({ inputShape }));
+    out(configSummary(cfg));
   },
 };
 
@@ -263,4 +394,4 @@ export const report: Command = {
   },
 };
 
-export const COMMANDS: Record<string, Command> = { train, eval: evalCmd, predict, summary, augment, explain, report };
+export const COMMANDS: Record<string, Command> = { train, eval: evalCmd, predict, import: importCmd, summary, models, augment, explain, report };

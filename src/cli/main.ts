@@ -7,9 +7,11 @@ export const USAGE = `usage: fovea COMMAND [options]   (fovea COMMAND --help for
 
 commands:
   train CONFIG      train and evaluate an experiment, write a run folder
-  eval RUN          evaluate a trained run
-  predict RUN IMG   classify images with a trained run
+  eval RUN          evaluate a trained run (or --arch NAME --weights FILE --data DIR)
+  predict RUN IMG   classify images with a trained run (or --arch NAME --weights FILE IMG)
+  import FILE       convert weights (.pt/.pth, .onnx, TF.js, safetensors) for a zoo architecture
   summary CONFIG    print the model summary
+  models [ARCH...]  list the architecture zoo with parameters and MACs
   augment CONFIG    write a grid of augmented samples
   explain RUN IMG   heat maps (Grad-CAM, CAM, saliency) or feature maps as PNGs
   report RUN...     HTML + Markdown report of runs (one run, or a comparison)`;

@@ -12,6 +12,12 @@ export interface DecodeOptions {
   /** stretch: ignore aspect; crop: shorter side to size then centre crop; pad: letterbox. */
   resize?: ResizeMode;
   interpolation?: Interpolation;
+  /**
+   * Resize so the shorter side is this many pixels (aspect kept), then take the centre `size`
+   * crop: torchvision's Resize(n) + CenterCrop(size), how ImageNet weights are evaluated
+   * (256 then 224). Replaces `resize` when given.
+   */
+  resizeShortSide?: number;
 }
 
 export class DecodeError extends Error {
@@ -34,10 +40,24 @@ sharp.cache(false);
 export async function decodeImage(input: string | Buffer, o: DecodeOptions, name = typeof input === 'string' ? input : 'buffer'): Promise<Uint8Array> {
   const [h, w] = o.size;
   try {
-    const { data, info } = await sharp(input, { failOn: 'error', pages: 1, limitInputPixels: 1 << 28 })
+    const n = o.resizeShortSide;
+    const pipeline = sharp(input, { failOn: 'error', pages: 1, limitInputPixels: 1 << 28 })
       .rotate()
       .flatten({ background: { r: 0, g: 0, b: 0 } })
-      .toColourspace('srgb')
+      .toColourspace('srgb');
+    if (n !== undefined) {
+      // shorter side to n (never below the crop), then the centre crop in JavaScript
+      const { data, info } = await pipeline
+        .resize(Math.max(n, w), Math.max(n, h), { fit: 'outside', kernel: KERNEL[o.interpolation ?? 'bilinear'] })
+        .removeAlpha()
+        .raw({ depth: 'uchar' })
+        .toBuffer({ resolveWithObject: true });
+      if (info.channels !== 3 || info.width < w || info.height < h) {
+        throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected at least ${w}x${h}x3`);
+      }
+      return centreCrop(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, w, h);
+    }
+    const { data, info } = await pipeline
       .resize(w, h, { fit: FIT[o.resize ?? 'crop'], position: 'centre', kernel: KERNEL[o.interpolation ?? 'bilinear'], background: { r: 0, g: 0, b: 0 } })
       .removeAlpha()
       .raw({ depth: 'uchar' })
@@ -51,6 +71,16 @@ export async function decodeImage(input: string | Buffer, o: DecodeOptions, name
     const msg = (e as Error).message || String(e);
     throw new DecodeError(name, /unsupported image format|Input file contains unsupported/i.test(msg) ? 'not an image file' : msg);
   }
+}
+
+/** The centre w x h window of an HWC RGB image (offsets rounded as torchvision's CenterCrop). */
+function centreCrop(px: Uint8Array, width: number, height: number, w: number, h: number): Uint8Array {
+  if (width === w && height === h) return px;
+  const top = Math.round((height - h) / 2);
+  const left = Math.round((width - w) / 2);
+  const out = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) out.set(px.subarray(((top + y) * width + left) * 3, ((top + y) * width + left + w) * 3), y * w * 3);
+  return out;
 }
 
 /** Maps fn over items with at most `limit` in flight, keeping order. */

@@ -34,7 +34,7 @@ export interface DecodeAllOptions extends DecodeOptions {
 
 function cacheKey(entries: readonly ImageEntry[], o: DecodeOptions): { key: string; contents: Buffer[] } {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ v: 1, size: o.size, resize: o.resize ?? 'crop', interpolation: o.interpolation ?? 'bilinear' }));
+  h.update(JSON.stringify({ v: 1, size: o.size, resize: o.resize ?? 'crop', interpolation: o.interpolation ?? 'bilinear', ...(o.resizeShortSide !== undefined ? { resizeShortSide: o.resizeShortSide } : {}) }));
   const contents: Buffer[] = [];
   for (const e of entries) {
     let buf: Buffer;

@@ -3,9 +3,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as T from '../torch/index.js';
-import type { Model } from '../nn/index.js';
 import type { PredictionRow } from '../eval/index.js';
-import { explainInput, outputPath, writePng } from '../interpret/index.js';
+import { explainInput, outputPath, writePng, type Explainable } from '../interpret/index.js';
 import type { Augmentation } from '../data/augment/index.js';
 import type { DecodedImages } from '../data/images.js';
 
@@ -16,7 +15,7 @@ export interface CamGalleryOptions {
 }
 
 /** Writes up to perKind correct and perKind wrong overlays; returns their paths (correct first). */
-export async function writeCamGallery(runDir: string, model: Model, decoded: DecodedImages, rows: readonly PredictionRow[], o: CamGalleryOptions): Promise<string[]> {
+export async function writeCamGallery(runDir: string, model: Explainable, decoded: DecodedImages, rows: readonly PredictionRow[], o: CamGalleryOptions): Promise<string[]> {
   const n = o.perKind ?? 4;
   const byConfidence = [...rows.keys()].sort((a, b) => rows[b].confidence - rows[a].confidence);
   const chosen = [...byConfidence.filter((i) => rows[i].correct).slice(0, n), ...byConfidence.filter((i) => !rows[i].correct).slice(0, n)];

@@ -3,7 +3,10 @@
 import { validateAugmentConfig } from '../data/augment/config.js';
 import { layerFromConfig } from '../nn/registry.js';
 import { optimizerOptionsFromConfig, type OptimizerConfig } from '../train/optim/factory.js';
-import type { Json, JsonObject } from './schema.js';
+import { archNames } from '../models/index.js';
+import { EXPERIMENT_SCHEMA } from './config-schema.js';
+import { didYouMean } from './suggest.js';
+import type { Json, JsonObject, ObjectSchema } from './schema.js';
 
 function obj(v: Json | undefined): JsonObject {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
@@ -58,6 +61,32 @@ export function crossChecks(cfg: JsonObject): string[] {
   }
   const model = obj(cfg.model);
   out.push(...layerChecks(model, 'layers'), ...layerChecks(model, 'head'));
+  out.push(...zooChecks(cfg));
+  return out;
+}
+
+/** Zoo keys need model.arch, and the architecture must exist. */
+function zooChecks(cfg: JsonObject): string[] {
+  const out: string[] = [];
+  const model = obj(cfg.model);
+  const arch = model.arch;
+  if (typeof arch === 'string') {
+    const names = archNames();
+    if (!names.includes(arch)) {
+      // 'mobilenetv2', 'ResNet-50': the same name without separators or case
+      const squash = (n: string): string => n.toLowerCase().replace(/[^a-z0-9]/g, '');
+      const same = names.find((n) => squash(n) === squash(arch));
+      const hint = same ? ` (did you mean '${same}'?)` : didYouMean(arch, names);
+      out.push(`model.arch: unknown architecture '${arch}'${hint}; known: ${names.join(', ')}`);
+    }
+    return out;
+  }
+  for (const section of ['model', 'train'] as const) {
+    const schema = (EXPERIMENT_SCHEMA.properties[section] as ObjectSchema).properties;
+    for (const key of Object.keys(obj(cfg[section]))) {
+      if (schema[key]?.zooOnly) out.push(`${section}.${key}: only for zoo architectures (set model.arch instead of model.layers)`);
+    }
+  }
   return out;
 }
 
@@ -66,4 +95,6 @@ export function normalize(cfg: JsonObject): void {
   const data = obj(cfg.data);
   if (typeof data.image_size === 'number') data.image_size = [data.image_size, data.image_size];
   if (typeof data.per_class === 'number') data.per_class = { n: data.per_class, subset: 0, seed: 0 };
+  const model = obj(cfg.model);
+  if (typeof model.freeze === 'boolean') model.freeze = model.freeze ? 'all' : 'none';
 }

@@ -11,6 +11,7 @@ const num = (extra: Partial<Schema> = {}): Schema => ({ type: 'number', ...extra
 const str = (description?: string): Schema => ({ type: 'string', minLength: 1, description });
 const fraction = (description: string, dflt?: number): Schema => ({ type: 'number', minimum: 0, exclusiveMaximum: 1, description, default: dflt });
 const pair = (items: Schema, description: string): Schema => ({ type: 'array', items, minItems: 2, maxItems: 2, description });
+const pair3 = (description: string): Schema => ({ type: 'array', items: num(), minItems: 3, maxItems: 3, description });
 
 /** One Keras-style layer: `{type: Conv2D, filters: 32, kernel_size: 3, ...}`; options are checked when the layer is built. */
 export const LAYER_SCHEMA: ObjectSchema = {
@@ -63,17 +64,48 @@ const MODEL: ObjectSchema = {
   properties: {
     layers: { type: 'array', items: LAYER_SCHEMA, minItems: 1, description: 'Keras-style Sequential layers' },
     input_shape: { type: 'array', items: int(1), minItems: 3, maxItems: 3, description: '[channels, height, width] (as nn inputShape)' },
-    arch: { ...str('a zoo architecture name'), zooOnly: true },
-    weights: { ...str("pretrained weights: a name (e.g. 'imagenet') or a file"), zooOnly: true },
-    head: { type: 'array', items: LAYER_SCHEMA, description: 'layers replacing the classifier (zoo)', zooOnly: true },
-    freeze: {
-      type: 'oneOf',
-      options: [{ type: 'boolean' }, int(0), str()],
-      description: 'freeze the base: true, the first N layers, or up to a named layer (zoo)',
+    arch: { ...str('a zoo architecture name (`fovea models` lists them)'), zooOnly: true },
+    arch_options: {
+      type: 'object',
+      properties: {},
+      additionalProperties: true,
+      description: "architecture options, e.g. {width_mult: 0.5} for mobilenet_v2 or {alpha: 0.25} for mobilenet",
       zooOnly: true,
     },
-    truncate: { type: 'oneOf', options: [str(), int(1)], description: 'cut the base at a named layer or after N layers (zoo)', zooOnly: true },
-    dropout_after_conv: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'dropout rate after the convolutional base (zoo)', zooOnly: true },
+    weights: { ...str('pretrained weights: a safetensors, PyTorch (.pt/.pth), ONNX or TF.js (model.json folder) file'), zooOnly: true },
+    head: { type: 'array', items: LAYER_SCHEMA, minItems: 1, description: 'Keras-style layers replacing the classifier; they read the feature map (default: a new classifier for the data)', zooOnly: true },
+    freeze: {
+      type: 'oneOf',
+      options: [
+        { type: 'enum', values: ['none', 'all'] },
+        { type: 'boolean' },
+        {
+          type: 'object',
+          properties: {
+            until: str('freeze the feature blocks up to and including this one'),
+            all_but_last: int(0, { description: 'freeze every feature block except the last N with parameters' }),
+          },
+          exactlyOne: ['until', 'all_but_last'],
+        },
+      ],
+      description: "which feature blocks are frozen (the head always trains): none, all (true), {until: BLOCK} or {all_but_last: N}",
+      zooOnly: true,
+    },
+    truncate: { ...str('keep the feature blocks up to and including this one; the head attaches to its channels'), zooOnly: true },
+    dropout_after_conv: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'dropout rate after every convolution of the feature path (training only)', zooOnly: true },
+    normalize: {
+      type: 'oneOf',
+      options: [
+        { type: 'enum', values: ['arch', 'none'] },
+        {
+          type: 'object',
+          properties: { mean: pair3('per-channel mean of 0..1 pixels'), std: pair3('per-channel std of 0..1 pixels') },
+          required: ['mean', 'std'],
+        },
+      ],
+      description: "input normalisation: 'arch' (the architecture's pretrained mean/std, the default), 'none', or {mean, std}",
+      zooOnly: true,
+    },
   },
   exactlyOne: ['layers', 'arch'],
 };
@@ -177,6 +209,34 @@ const TRAIN: ObjectSchema = {
       type: 'array',
       items: { type: 'string', pattern: /^(acc|accuracy|top_?\d+(_accuracy)?)$/, patternHint: "a metric name: 'accuracy' or 'topK' (e.g. 'top5')" },
       default: ['accuracy'],
+    },
+    gradual_unfreezing: {
+      type: 'object',
+      description: 'zoo: unfreeze frozen feature blocks from the last one back, blocks_per_step blocks every `every` epochs (fastai)',
+      properties: {
+        every: int(1, { description: 'epochs between steps' }),
+        blocks_per_step: int(1, { default: 1 }),
+        down_to: str('the earliest block to unfreeze (default: the first)'),
+        start: int(0, { description: 'epoch of the first step (default: every)' }),
+      },
+      required: ['every'],
+      zooOnly: true,
+    },
+    block_lr_decay: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: 1,
+      description: 'zoo: discriminative learning rates; each feature block gets this factor times the rate of the next (the head gets train.optimizer.lr)',
+      zooOnly: true,
+    },
+    feature_cache: {
+      type: 'oneOf',
+      options: [
+        { type: 'enum', values: ['auto', 'off'] },
+        { type: 'object', properties: { copies: int(1, { description: 'augmented copies of each training image to cache' }) }, required: ['copies'] },
+      ],
+      description: "zoo: compute the frozen prefix's outputs once ('auto': when training images are not augmented), or cache {copies: k} augmented copies",
+      zooOnly: true,
     },
     grad_clip: {
       type: 'oneOf',

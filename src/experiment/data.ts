@@ -8,6 +8,7 @@ import { decodeAll, type DecodedImages, type SkippedFile } from '../data/images.
 import { imageSource } from '../data/image-source.js';
 import { mixSeed, seededRandom, stratifiedSplit, type BatchSource } from '../data/source.js';
 import { channelStats, createAugmentation, type Augmentation, type ChannelStats } from '../data/augment/index.js';
+import { createModel, type ArchConfig } from '../models/index.js';
 import type { ExperimentConfig } from './types.js';
 import { repoRoot } from './env.js';
 
@@ -30,9 +31,74 @@ export interface PreparedData {
   fromCache: boolean;
 }
 
-/** [height, width] the model sees: data.image_size, else model.input_shape, else 64x64. */
+const archConfigs = new Map<string, ArchConfig>();
+
+/** An architecture's default config (input size, mean, std, ...), built once per process. */
+export function archConfig(name: string): ArchConfig {
+  let c = archConfigs.get(name);
+  if (!c) {
+    const m = createModel(name);
+    c = structuredClone(m.config);
+    m.dispose();
+    archConfigs.set(name, c);
+  }
+  return c;
+}
+
+/** [height, width] the model sees: data.image_size, else model.input_shape, else the architecture's input size, else 64x64. */
 export function imageSizeOf(cfg: ExperimentConfig): [number, number] {
-  return cfg.data.image_size ?? [cfg.model.input_shape?.[1] ?? 64, cfg.model.input_shape?.[2] ?? 64];
+  if (cfg.data.image_size) return cfg.data.image_size;
+  if (cfg.model.input_shape) return [cfg.model.input_shape[1], cfg.model.input_shape[2]];
+  if (cfg.model.arch) {
+    const [, h, w] = archConfig(cfg.model.arch).inputSize;
+    return [h, w];
+  }
+  return [64, 64];
+}
+
+/** The per-channel mean/std (of 0..1 pixels) a zoo model's inputs get, or null. */
+export function modelNormalization(cfg: ExperimentConfig): { mean: [number, number, number]; std: [number, number, number] } | null {
+  if (!cfg.model.arch) return null;
+  const n = cfg.model.normalize ?? 'arch';
+  if (n === 'none') return null;
+  if (n === 'arch') {
+    const a = archConfig(cfg.model.arch);
+    return { mean: [...a.mean], std: [...a.std] };
+  }
+  return { mean: [...n.mean], std: [...n.std] };
+}
+
+/**
+ * Adds a fixed per-channel normalisation after an augmentation's training and evaluation
+ * transforms (a zoo model's pretrained mean/std), scaled to the pixel range (maxValue 1 or 255).
+ */
+export function withMeanStd(aug: Augmentation, norm: { mean: readonly number[]; std: readonly number[] } | null, maxValue = 1): Augmentation {
+  if (!norm) return aug;
+  const apply = (x: T.Tensor): T.Tensor =>
+    T.tidy(() => x.sub(T.tensor(norm.mean.map((v) => v * maxValue)).reshape([1, 3, 1, 1])).div(T.tensor(norm.std.map((v) => v * maxValue)).reshape([1, 3, 1, 1])));
+  return {
+    softLabels: aug.softLabels,
+    deterministic: aug.deterministic,
+    eval(x) {
+      const a = aug.eval(x);
+      const out = apply(a);
+      a.dispose();
+      return out;
+    },
+    train(batch, ctx) {
+      const b = aug.train(batch, ctx);
+      const x = apply(b.x);
+      b.x.dispose();
+      return { x, y: b.y };
+    },
+  };
+}
+
+/** The augmentation (and normalisation) a run's images get, for training, evaluation and prediction. */
+export function runAugmentation(cfg: ExperimentConfig, o: { numClasses: number; stats?: ChannelStats }): Augmentation {
+  const maxValue = cfg.data.scale === 'byte' ? 255 : 1;
+  const aug = createAugmentation((cfg.augment ?? {}) as Record<string, unknown>, { numClasses: o.numClasses, stats: o.stats, maxValue });
+  return withMeanStd(aug, modelNormalization(cfg), maxValue);
 }
 
 export function cacheDir(): string {
@@ -138,7 +204,7 @@ export async function prepareData(cfg: ExperimentConfig, log: (line: string) => 
   const aug = cfg.augment ?? {};
   const needsStats = Boolean(aug.featurewise_center || aug.featurewise_std_normalization);
   const stats = needsStats ? channelStats(dTrain.images, maxValue / 255) : null;
-  const augmentation = createAugmentation(aug as Record<string, unknown>, { numClasses: classes.length, stats: stats ?? undefined, maxValue });
+  const augmentation = runAugmentation(cfg, { numClasses: classes.length, stats: stats ?? undefined });
   const split = (d: DecodedImages | null, training: boolean): SplitData | null => {
     if (!d) return null;
     const source = imageSource(d.images, d.labels, {

@@ -14,6 +14,7 @@ import type { KeyPath } from './path.js';
 import type { Json, JsonObject } from './schema.js';
 import type { ExperimentConfig } from './types.js';
 import { validate } from './validate.js';
+import { canonicalLayerType } from '../nn/registry.js';
 
 export interface LoadOptions {
   /** Overrides, "key.path=value" (value read as YAML). */
@@ -54,6 +55,19 @@ function resolvePathAt(doc: JsonObject, key: KeyPath, base: string): void {
 
 function sameKey(a: KeyPath, b: KeyPath): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Layer types written in snake_case ('global_average_pooling2d') become Keras class names, in model.layers and model.head. */
+function canonicalLayerTypes(doc: JsonObject): void {
+  const model = doc.model;
+  if (model === null || typeof model !== 'object' || Array.isArray(model)) return;
+  for (const key of ['layers', 'head']) {
+    const list = model[key];
+    if (!Array.isArray(list)) continue;
+    for (const l of list) {
+      if (l !== null && typeof l === 'object' && !Array.isArray(l) && typeof l.type === 'string') l.type = canonicalLayerType(l.type);
+    }
+  }
 }
 
 /** Reads and parses a YAML file; syntax errors name the file, line and column. */
@@ -107,6 +121,7 @@ export function resolveConfig(raw: Json, o: ResolveOptions): ExperimentConfig {
   }
 
   if (doc.name === undefined && o.defaultName !== undefined) doc.name = o.defaultName;
+  canonicalLayerTypes(doc);
   const result = validate(EXPERIMENT_SCHEMA, doc);
   problems.push(...result.issues.map((i) => i.message));
   const cfg = result.value as JsonObject;

@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import * as T from '../torch/index.js';
 import { modelFromConfig, summaryData, type Model } from '../nn/index.js';
+import type { Module } from '../nn/module.js';
+import { ZooModel } from '../models/index.js';
 import { createOptimizer } from '../train/optim/index.js';
 import { createSchedule } from '../train/schedules/index.js';
 import { fit } from '../train/fit.js';
@@ -15,7 +17,9 @@ import { batchCount } from '../data/source.js';
 import { skippedWarning } from '../data/images.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { evaluateRun, headlineMetrics, measureEfficiency, writeRunMetrics, type Efficiency } from '../eval/index.js';
-import { prepareData, type PreparedData } from './data.js';
+import { cacheDir, prepareData, type PreparedData } from './data.js';
+import { buildZooModel, inputKeyOf, loadZooWeights, zooFeatureCache, zooMacs, zooOptimizer, zooSummaryFor, zooUnfreezing } from './zoo.js';
+import type { BatchSource } from '../data/source.js';
 import { writeCamGallery } from './cam-gallery.js';
 import { writeRunReport } from '../report/index.js';
 import { saveResolvedConfig } from './load.js';
@@ -53,6 +57,8 @@ export interface RunResult {
   timings: { decode_s: number; train_s: number; eval_s: number; total_s: number; epoch_s: number[] };
   threads: number;
   seed: number;
+  /** Zoo runs whose frozen prefix was computed once per image. */
+  feature_cache?: { prefix: string[]; feature_shape: number[]; bytes: number; seconds: number; from_disk: boolean };
 }
 
 function timestamp(): string {
@@ -78,8 +84,16 @@ function classWeights(cfg: ExperimentConfig, counts: number[]): number[] | undef
   return cw;
 }
 
-export function buildModel(cfg: ExperimentConfig, numClasses: number, imageSize: [number, number]): Model {
-  if (!cfg.model.layers) throw new Error(`model.arch '${cfg.model.arch}': the architecture zoo is not available yet; use model.layers`);
+/** A run's model: a Keras-style layer list, or a zoo architecture. */
+export type RunModel = Model | ZooModel;
+
+/**
+ * The model of a config for numClasses classes and images of imageSize. Zoo models come with
+ * their surgery done but without pretrained weights (loadZooWeights).
+ */
+export function buildModel(cfg: ExperimentConfig, numClasses: number, imageSize: [number, number]): RunModel {
+  if (cfg.model.arch) return buildZooModel(cfg, numClasses, imageSize);
+  if (!cfg.model.layers) throw new Error('model: set model.layers or model.arch');
   const inputShape: [number, number, number] = cfg.model.input_shape ?? [3, imageSize[0], imageSize[1]];
   const model = modelFromConfig(cfg.model.layers as never, { inputShape });
   const out = T.tidy(() => T.noGrad(() => model.eval().forward(T.zeros([1, ...inputShape])).shape));
@@ -110,16 +124,20 @@ export async function runExperiment(cfg: ExperimentConfig, o: RunOptions = {}): 
   if (warn) log(warn);
   T.manualSeed(cfg.seed); // initialisation does not depend on how much randomness decoding used
   const model = buildModel(cfg, data.classes.length, data.imageSize);
+  const zoo = model instanceof ZooModel ? model : null;
+  if (zoo) await loadZooWeights(zoo, cfg, log);
   const inputShape: [number, number, number] = cfg.model.input_shape ?? [3, data.imageSize[0], data.imageSize[1]];
-  const summary = model.summary({ inputShape });
+  const summary = zoo ? zooSummaryFor(zoo, data.imageSize) : (model as Model).summary({ inputShape });
   writeFileAtomic(join(runDir, 'summary.txt'), `${summary}\n`);
   writeFileAtomic(join(runDir, 'classes.json'), `${JSON.stringify(data.classes, null, 2)}\n`);
   if (data.stats) writeFileAtomic(join(runDir, 'normalization.json'), `${JSON.stringify(data.stats, null, 2)}\n`);
 
-  const optimizer = createOptimizer(cfg.train.optimizer, model.trainableParameters());
+  // zoo: every parameter is in the optimiser (frozen ones are skipped until unfrozen), one group per block
+  const optimizer = zoo ? zooOptimizer(zoo, cfg) : createOptimizer(cfg.train.optimizer, model.trainableParameters());
   const stepsPerEpoch = batchCount(data.train.source.size, cfg.train.batch_size);
   const schedule = cfg.train.schedule ? createSchedule(cfg.train.schedule, optimizer, { epochs: cfg.train.epochs, stepsPerEpoch }) : null;
-  const callbacks: Callback[] = [new JsonlLogger(join(runDir, 'history.jsonl'))];
+  const unfreezing = zoo ? zooUnfreezing(zoo, cfg, log) : null;
+  const callbacks: Callback[] = [...(unfreezing ? [unfreezing] : []), new JsonlLogger(join(runDir, 'history.jsonl'))];
   const es = cfg.train.early_stopping;
   if (es) {
     callbacks.push(new EarlyStopping({ monitor: es.monitor, mode: es.mode, patience: es.patience, minDelta: es.min_delta, restoreBestWeights: es.restore_best_weights }));
@@ -128,14 +146,29 @@ export async function runExperiment(cfg: ExperimentConfig, o: RunOptions = {}): 
   const gc = cfg.train.grad_clip;
   const gradClip = gc === undefined ? undefined : typeof gc === 'number' ? { maxNorm: gc } : { maxNorm: gc.max_norm, value: gc.value, normType: gc.norm_type };
 
+  // a frozen, deterministic prefix is computed once per image; training runs the rest
+  const cache = zoo
+    ? await zooFeatureCache(zoo, cfg, { train: data.train.source, val: data.val?.source, test: data.test?.source }, {
+        augmentation: data.augmentation,
+        reserved: unfreezing?.parameters,
+        dir: cfg.data.cache === 'disk' ? cacheDir() : undefined,
+        inputKey: inputKeyOf(cfg, { stats: data.stats, splits: [data.train.decoded, data.val?.decoded, data.test?.decoded] }),
+        log,
+      })
+    : null;
+  const fitModel: Module = cache ? cache.model : model;
+  const trainSource: BatchSource = cache ? cache.train : data.train.source;
+  const valSource: BatchSource | undefined = (cache ? cache.val : data.val?.source) ?? undefined;
+  const testSource: BatchSource | undefined = (cache ? cache.test : data.test?.source) ?? undefined;
+
   const tTrain = performance.now();
-  const history = await fit(model, data.train.source, {
+  const history = await fit(fitModel, trainSource, {
     epochs: cfg.train.epochs,
     batchSize: cfg.train.batch_size,
     optimizer,
     schedule,
     loss,
-    validationData: data.val?.source,
+    validationData: valSource,
     metrics: cfg.train.metrics,
     callbacks,
     seed: cfg.seed,
@@ -149,12 +182,15 @@ export async function runExperiment(cfg: ExperimentConfig, o: RunOptions = {}): 
 
   const tEval = performance.now();
   const evalOpts = { batchSize: cfg.train.batch_size, metrics: cfg.train.metrics, loss: { labelSmoothing: cfg.train.loss.label_smoothing } };
-  const test = data.test ? await evaluate(model, data.test.source, evalOpts) : {};
-  const val = data.val ? await evaluate(model, data.val.source, evalOpts) : {};
+  // with the feature cache, evaluation runs the suffix on cached features (the same outputs)
+  const test = testSource ? await evaluate(fitModel, testSource, evalOpts) : {};
+  const val = valSource ? await evaluate(fitModel, valSource, evalOpts) : {};
   // metrics.json and predictions.jsonl: classification report, confusion matrix, calibration
-  const testEval = data.test
-    ? await evaluateRun(model, data.test.source, data.test.decoded.files, data.classes, { batchSize: cfg.train.batch_size, metrics: cfg.train.metrics, bootstrap: { seed: cfg.seed } })
+  const testEval = testSource
+    ? await evaluateRun(fitModel, testSource, data.test!.decoded.files, data.classes, { batchSize: cfg.train.batch_size, metrics: cfg.train.metrics, bootstrap: { seed: cfg.seed } })
     : null;
+  const cacheInfo = cache ? { prefix: cache.plan.names, feature_shape: cache.featureShape, bytes: cache.bytes, seconds: round3(cache.seconds), from_disk: cache.fromDisk } : null;
+  cache?.dispose();
   if (testEval) {
     writeRunMetrics(runDir, testEval.metrics, testEval.predictions);
     try {
@@ -166,7 +202,7 @@ export async function runExperiment(cfg: ExperimentConfig, o: RunOptions = {}): 
   const evalSeconds = (performance.now() - tEval) / 1000;
   const last = history.last ?? {};
   const counts = model.countParams();
-  const sd = summaryData(model, inputShape);
+  const macs = zoo ? zooMacs(zoo, data.imageSize) : summaryData(model as Model, inputShape).macs;
   const result: RunResult = {
     name: cfg.name,
     run_dir: runDir,
@@ -176,7 +212,7 @@ export async function runExperiment(cfg: ExperimentConfig, o: RunOptions = {}): 
     val,
     test: testEval ? { ...test, ...headlineMetrics(testEval.metrics) } : test,
     params: { total: counts.total, trainable: counts.trainable, non_trainable: counts.nonTrainable },
-    macs: sd.macs,
+    macs,
     efficiency: measureEfficiency(model, inputShape, typeof test.accuracy === 'number' ? test.accuracy : undefined),
     data: {
       image_size: data.imageSize,
@@ -193,6 +229,7 @@ export async function runExperiment(cfg: ExperimentConfig, o: RunOptions = {}): 
     },
     threads: T.getNumThreads(),
     seed: cfg.seed,
+    ...(cacheInfo ? { feature_cache: cacheInfo } : {}),
   };
   writeFileAtomic(join(runDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
   const report = await writeRunReport(runDir);
@@ -201,6 +238,10 @@ export async function runExperiment(cfg: ExperimentConfig, o: RunOptions = {}): 
   log(`result: test ${fmt(test)}; val ${fmt(val)}; ${result.epochs} epochs in ${trainSeconds.toFixed(1)} s`);
   model.dispose();
   return result;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }
 
 function pickMetrics(logs: Record<string, number>, prefix: string): Record<string, number> {

@@ -3,19 +3,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as T from '../torch/index.js';
-import type { Model } from '../nn/index.js';
-import { createAugmentation, type Augmentation, type ChannelStats } from '../data/augment/index.js';
+import type { Augmentation, ChannelStats } from '../data/augment/index.js';
 import { decodeImage } from '../data/decode.js';
 import { loadConfig } from './load.js';
-import { buildModel } from './run.js';
-import { imageSizeOf } from './data.js';
+import { buildModel, type RunModel } from './run.js';
+import { imageSizeOf, runAugmentation } from './data.js';
 import type { ExperimentConfig } from './types.js';
+import type { Predictor } from './predictor.js';
 
-export interface SavedRun {
+export { predictFiles, type Prediction } from './predictor.js';
+
+export interface SavedRun extends Predictor {
   dir: string;
   config: ExperimentConfig;
   classes: string[];
-  model: Model;
+  model: RunModel;
   imageSize: [number, number];
   /** Normalisation the model saw in evaluation (feature-wise statistics included). */
   augmentation: Augmentation;
@@ -41,12 +43,19 @@ export function openRun(dir: string): SavedRun {
   model.eval();
   const statsPath = join(dir, 'normalization.json');
   const stats = existsSync(statsPath) ? (JSON.parse(readFileSync(statsPath, 'utf8')) as ChannelStats) : undefined;
-  const augmentation = createAugmentation((config.augment ?? {}) as Record<string, unknown>, {
-    numClasses: classes.length,
-    stats,
-    maxValue: config.data.scale === 'byte' ? 255 : 1,
-  });
-  return { dir, config, classes, model, imageSize, augmentation };
+  // augmentation's evaluation transform plus a zoo model's mean/std
+  const augmentation = runAugmentation(config, { numClasses: classes.length, stats });
+  const run: SavedRun = {
+    dir,
+    config,
+    classes,
+    model,
+    imageSize,
+    augmentation,
+    decode: (file) => decodeForRun(run, file),
+    toInput: (px) => inputFromPixels(run, px),
+  };
+  return run;
 }
 
 /** The model's input batch [1, 3, H, W] from decoded HWC uint8 RGB pixels at the run's size. */
@@ -66,32 +75,4 @@ export function decodeForRun(run: SavedRun, file: string): Promise<Uint8Array> {
 /** Decodes one image file into the model's input batch [1, 3, H, W]. */
 export async function loadInput(run: SavedRun, file: string): Promise<T.Tensor> {
   return inputFromPixels(run, await decodeForRun(run, file));
-}
-
-export interface Prediction {
-  file: string;
-  top?: { class: string; index: number; probability: number }[];
-  error?: string;
-}
-
-/** Top-k classes of each image; an unreadable image gives an `error` and the others go on. */
-export async function predictFiles(run: SavedRun, files: readonly string[], k: number): Promise<Prediction[]> {
-  const out: Prediction[] = [];
-  for (const file of files) {
-    let x: T.Tensor;
-    try {
-      x = await loadInput(run, file);
-    } catch (e) {
-      out.push({ file, error: (e as Error).message });
-      continue;
-    }
-    const probs = T.tidy(() => T.inferenceMode(() => T.F.softmax(run.model.forward(x), 1).select(0, 0).dataNumbers()));
-    x.dispose();
-    const top = probs
-      .map((p, i) => ({ class: run.classes[i], index: i, probability: p }))
-      .sort((a, b) => b.probability - a.probability)
-      .slice(0, Math.min(k, probs.length));
-    out.push({ file, top });
-  }
-  return out;
 }

@@ -42,11 +42,25 @@ export interface ModelConfig {
   input_shape?: [number, number, number];
   /** Zoo only from here on. */
   arch?: string;
+  /** Architecture options in snake_case (e.g. {width_mult: 0.5}). */
+  arch_options?: Record<string, Json>;
+  /** A weights file (safetensors, .pt/.pth, ONNX, TF.js folder). */
   weights?: string;
   head?: LayerSpec[];
-  freeze?: boolean | number | string;
-  truncate?: string | number;
+  freeze?: FreezeConfig;
+  truncate?: string;
   dropout_after_conv?: number;
+  normalize?: 'arch' | 'none' | { mean: [number, number, number]; std: [number, number, number] };
+}
+
+/** 'none', 'all' (true), false ('none'), {until: BLOCK} or {all_but_last: N}. */
+export type FreezeConfig = 'none' | 'all' | boolean | { until: string } | { all_but_last: number };
+
+export interface GradualUnfreezingConfig {
+  every: number;
+  blocks_per_step: number;
+  down_to?: string;
+  start?: number;
 }
 
 export interface EarlyStoppingConfig {
@@ -73,6 +87,10 @@ export interface TrainConfig {
   loss: LossConfig;
   metrics: string[];
   grad_clip?: GradClipConfig;
+  /** Zoo only. */
+  gradual_unfreezing?: GradualUnfreezingConfig;
+  block_lr_decay?: number;
+  feature_cache?: 'auto' | 'off' | { copies: number };
 }
 
 export interface ExperimentConfig {

@@ -3,7 +3,8 @@
 import * as T from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import type { Layer, Model, TraceRow } from '../nn/index.js';
-import { forwardCapturing } from './layers.js';
+import { ZooModel } from '../models/zoo-model.js';
+import { forwardCapturing, type Explainable } from './layers.js';
 import { checkSingleImage, targetClass } from './class-target.js';
 import { toHeatMap } from './heatmap.js';
 import type { ExplainOptions, Explanation } from './gradcam.js';
@@ -42,8 +43,11 @@ export function camLayers(model: Model): { features: Layer; dense: Layer } {
 }
 
 /** CAM for one image x [1, C, H, W]; the heat map has the input's size (min-max scaled). */
-export function classActivationMap(model: Model, x: Tensor, o: ExplainOptions = {}): Explanation {
+export function classActivationMap(model: Explainable, x: Tensor, o: ExplainOptions = {}): Explanation {
   checkSingleImage(x);
+  if (model instanceof ZooModel) {
+    throw new CamStructureError(`${model.config.name}: CAM needs a Keras-style network ending in GlobalAveragePooling2D followed by one Dense layer; use the gradcam method, which works for any feature block`);
+  }
   const { features: layer, dense } = camLayers(model);
   if (o.layer !== undefined && o.layer !== layer.name) {
     throw new CamStructureError(`${model.name}: CAM always uses the layer feeding global average pooling ('${layer.name}'), not '${o.layer}'; use the gradcam method for other layers`);
@@ -53,7 +57,7 @@ export function classActivationMap(model: Model, x: Tensor, o: ExplainOptions = 
   const [, , H, W] = x.shape;
   return T.tidy(() =>
     T.noGrad(() => {
-      const { output, features } = forwardCapturing(model, layer, x);
+      const { output, features } = forwardCapturing(model, { name: layer.name, module: layer }, x);
       const k = targetClass(output, o.classIndex);
       const c = features.shape[1];
       if (weight.shape[1] !== c) throw new CamStructureError(`${model.name}: '${dense.name}' takes ${weight.shape[1]} features but '${layer.name}' has ${c} channels`);

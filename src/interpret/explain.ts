@@ -2,7 +2,7 @@
 // feature-map grid.
 import { basename, extname, join } from 'node:path';
 import type { Tensor } from '../torch/index.js';
-import type { Model } from '../nn/index.js';
+import type { Explainable } from './layers.js';
 import { gradCam, type Explanation } from './gradcam.js';
 import { classActivationMap } from './cam.js';
 import { saliencyMap } from './saliency.js';
@@ -27,7 +27,7 @@ export interface ExplainImageResult {
 }
 
 /** Explains model input x [1, C, H, W]; display is the picture (RGB, H x W) to draw over. */
-export function explainInput(model: Model, x: Tensor, display: RgbImage, o: ExplainImageOptions = {}): ExplainImageResult {
+export function explainInput(model: Explainable, x: Tensor, display: RgbImage, o: ExplainImageOptions = {}): ExplainImageResult {
   const method = o.method ?? 'gradcam';
   if (method === 'features') {
     const f = featureMaps(model, x, o.layer);

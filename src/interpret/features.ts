@@ -1,8 +1,7 @@
 // A named layer's feature maps as an image grid, each channel min-max scaled on its own.
 import * as T from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
-import type { Model } from '../nn/index.js';
-import { forwardCapturing, spatialLayer } from './layers.js';
+import { forwardCapturing, spatialLayer, type Explainable } from './layers.js';
 import { checkSingleImage } from './class-target.js';
 import { applyColormap, type ColormapName } from './colormap.js';
 import type { RgbImage } from './image.js';
@@ -17,7 +16,7 @@ export interface FeatureMaps {
 }
 
 /** The named layer's output for one image (default: the last convolutional layer). */
-export function featureMaps(model: Model, x: Tensor, layerName?: string): FeatureMaps {
+export function featureMaps(model: Explainable, x: Tensor, layerName?: string): FeatureMaps {
   checkSingleImage(x);
   const layer = spatialLayer(model, layerName);
   return T.tidy(() =>

@@ -2,8 +2,7 @@
 // class score's gradients with respect to them, summed over channels, ReLU.
 import * as T from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
-import type { Model } from '../nn/index.js';
-import { forwardCapturing, spatialLayer } from './layers.js';
+import { forwardCapturing, spatialLayer, type Explainable } from './layers.js';
 import { checkSingleImage, targetClass } from './class-target.js';
 import { toHeatMap, type HeatMap } from './heatmap.js';
 
@@ -24,7 +23,7 @@ export interface Explanation {
 }
 
 /** Grad-CAM for one image x [1, C, H, W]; the heat map has the input's size. Run the model in eval mode. */
-export function gradCam(model: Model, x: Tensor, o: ExplainOptions = {}): Explanation {
+export function gradCam(model: Explainable, x: Tensor, o: ExplainOptions = {}): Explanation {
   checkSingleImage(x);
   const layer = spatialLayer(model, o.layer);
   const [, , H, W] = x.shape;

@@ -1,12 +1,12 @@
 // Input-gradient saliency (Simonyan et al.): |d score / d pixel|, maximum over channels.
 import * as T from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
-import type { Model } from '../nn/index.js';
+import type { Module } from '../nn/module.js';
 import { checkSingleImage, targetClass } from './class-target.js';
 import { toHeatMap } from './heatmap.js';
 import type { Explanation } from './gradcam.js';
 
-export function saliencyMap(model: Model, x: Tensor, o: { classIndex?: number } = {}): Explanation {
+export function saliencyMap(model: Module, x: Tensor, o: { classIndex?: number } = {}): Explanation {
   checkSingleImage(x);
   const [, , H, W] = x.shape;
   return T.tidy(() =>

@@ -2,7 +2,7 @@
 // (input size, mean, std, classifier name), forwardFeatures / forwardHead, resetClassifier, and
 // the feature path as an ordered list of named blocks, so surgery (freeze up to a block,
 // truncate, swap the head) and feature caching never special-case an architecture.
-import { noGrad, tidy, zeros, type Tensor } from '../torch/index.js';
+import { isHeld, noGrad, tidy, zeros, type Tensor } from '../torch/index.js';
 import { Module } from '../nn/module.js';
 import { Identity, Linear } from '../nn/modules/index.js';
 
@@ -70,10 +70,23 @@ export abstract class ZooModel extends Module {
     return i;
   }
 
-  /** Runs the feature path from block `from` (inclusive) to block `to` (exclusive). */
+  /**
+   * Runs the feature path from block `from` (inclusive) to block `to` (exclusive). Each block runs
+   * in its own tidy scope, so its intermediate tensors are freed when it ends (autograd keeps what
+   * backward needs), and each block's output once the next block has consumed it: inference
+   * holds about one block's activations at a time, not the whole network's. Forward hooks that
+   * hand out outputs (of blocks or of modules inside them) must adopt() them into their own scope
+   * (see surgery's forwardWithOutputs).
+   */
   forwardBlocks(x: Tensor, from = 0, to?: number): Tensor {
     const bs = this.blocks().slice(from, to);
-    for (const b of bs) x = b.module.call(x);
+    const first = x;
+    for (const b of bs) {
+      const input = x;
+      x = tidy(() => b.module.call(input));
+      // a consumed block output goes now, unless a hook handed it out (adopt) or it is the caller's
+      if (input !== first && input !== x && !isHeld(input) && !input.isDisposed) input.dispose();
+    }
     return x;
   }
 

@@ -7,9 +7,10 @@ export { Sequential, sequential, type SequentialOptions } from './sequential.js'
 export { GraphModel, model, graphFromConfig, type GraphModelOptions } from './graph.js';
 export { SymbolicTensor, InputSpec, input } from './symbolic.js';
 export { modelFromConfig } from './serialize.js';
-export { layerFromConfig, LAYER_TYPES, ConfigError } from './registry.js';
+export { layerFromConfig, canonicalLayerType, LAYER_TYPES, ConfigError } from './registry.js';
 export * from './factories.js';
-export { summaryData, summaryTable, humanBytes, type SummaryData, type SummaryLayer, type SummaryOptions } from './summary.js';
+export { summaryData, summaryTable, formatSummary, humanBytes, type SummaryData, type SummaryLayer, type SummaryOptions, type FormatSummaryOptions } from './summary.js';
+export { moduleSummaryData, moduleSummaryTable, moduleMacs, type ModuleSummaryOptions } from './module-summary.js';
 export { type LayerConfig, type JsonValue, type JsonObject, type Shape, camelToSnake, snakeToCamel, toSnakeKeys, toCamelKeys } from './config.js';
 export { getActivation, ACTIVATION_NAMES, type ActivationFn } from './activations.js';
 export { initTensor, kerasFans, truncatedNormal, INITIALIZER_NAMES, type InitializerConfig, type Fans } from './init.js';

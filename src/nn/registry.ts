@@ -61,6 +61,17 @@ const REGISTRY: Record<string, Entry> = {
 
 export const LAYER_TYPES: readonly string[] = Object.keys(REGISTRY);
 
+const squash = (t: string): string => t.toLowerCase().replace(/_/g, '');
+const BY_SQUASHED = new Map(LAYER_TYPES.map((t) => [squash(t), t]));
+
+/**
+ * The registered class name for a layer type written as Keras's class name ('GlobalAveragePooling2D')
+ * or its snake_case form ('global_average_pooling2d', 'dense'); unknown names come back unchanged.
+ */
+export function canonicalLayerType(type: string): string {
+  return REGISTRY[type] ? type : (BY_SQUASHED.get(squash(type)) ?? type);
+}
+
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -73,7 +84,7 @@ export function layerFromConfig(cfg: LayerConfig | Record<string, unknown>): Lay
   if (cfg === null || typeof cfg !== 'object' || Array.isArray(cfg)) throw new ConfigError(`layer config must be an object with a 'type', got ${JSON.stringify(cfg)}`);
   const type = (cfg as { type?: unknown }).type;
   if (typeof type !== 'string') throw new ConfigError(`layer config needs a string 'type' (one of ${LAYER_TYPES.join(', ')}), got ${JSON.stringify(cfg)}`);
-  const e = REGISTRY[type];
+  const e = REGISTRY[canonicalLayerType(type)];
   if (!e) throw new ConfigError(`unknown layer type '${type}'; allowed: ${LAYER_TYPES.join(', ')}`);
   const { type: _t, ...rest } = cfg as Record<string, unknown>;
   const opts = toCamelKeys(rest);

@@ -98,22 +98,37 @@ export function summaryData(model: Model, inputShape?: Shape | Shape[]): Summary
     }
     layers.push({ name: r.name, type: r.type, outputShape: r.outputShape, params, trainableParams: trainable, nonTrainableParams: nonTrainable, macs, connectedTo: r.connectedTo });
   }
-  const sum = (f: (l: SummaryLayer) => number): number => layers.reduce((a, l) => a + f(l), 0);
   const inputShapes = shapes ?? rows.filter((r) => !r.layer).map((r) => r.outputShape);
   const first = rows.find((r) => r.layer);
-  return {
+  return summaryTotals({
     name: model.name,
     inputShapes: inputShapes.length ? inputShapes : first ? first.inputShapes : [],
     outputShape: rows[rows.length - 1]?.outputShape ?? [],
     layers,
+    bytes: { weightBytes, trainableBytes, nonTrainableBytes },
+  });
+}
+
+/** A SummaryData from its rows: the totals are the rows' sums. */
+export function summaryTotals(o: {
+  name: string;
+  inputShapes: Shape[];
+  outputShape: Shape;
+  layers: SummaryLayer[];
+  bytes: { weightBytes: number; trainableBytes: number; nonTrainableBytes: number };
+}): SummaryData {
+  const sum = (f: (l: SummaryLayer) => number): number => o.layers.reduce((a, l) => a + f(l), 0);
+  return {
+    name: o.name,
+    inputShapes: o.inputShapes,
+    outputShape: o.outputShape,
+    layers: o.layers,
     totalParams: sum((l) => l.params),
     trainableParams: sum((l) => l.trainableParams),
     nonTrainableParams: sum((l) => l.nonTrainableParams),
     macs: sum((l) => l.macs),
-    weightBytes,
-    trainableBytes,
-    nonTrainableBytes,
-    weightMemory: humanBytes(weightBytes),
+    ...o.bytes,
+    weightMemory: humanBytes(o.bytes.weightBytes),
   };
 }
 
@@ -121,12 +136,28 @@ function pad(s: string, w: number): string {
   return s.length >= w ? `${s} ` : s + ' '.repeat(w - s.length);
 }
 
-/** The summary as a Keras-like text table. */
-export function summaryTable(model: Model, o: { inputShape?: Shape | Shape[] } = {}): string {
-  const d = summaryData(model, o.inputShape);
-  const graph = model.summaryShowsInputs;
-  const headers = ['Layer (type)', 'Output Shape', 'Param #', 'MACs', ...(graph ? ['Connected to'] : [])];
-  const cells = d.layers.map((l) => [`${l.name} (${l.type})`, shapeStr(l.outputShape), fmt(l.params), fmt(l.macs), ...(graph ? [l.connectedTo.join(', ')] : [])]);
+export interface FormatSummaryOptions {
+  /** Adds a "Connected to" column (functional models). */
+  graph?: boolean;
+  /** Shows trainable and frozen parameter counts per row (module-tree summaries). */
+  splitTrainable?: boolean;
+  /** Header of the first column (default "Layer (type)"). */
+  rowHeader?: string;
+}
+
+/** Renders summary data as a Keras-like text table (one renderer for layer and module summaries). */
+export function formatSummary(d: SummaryData, o: FormatSummaryOptions = {}): string {
+  const graph = o.graph ?? false;
+  const split = o.splitTrainable ?? false;
+  const headers = [o.rowHeader ?? 'Layer (type)', 'Output Shape', 'Param #', ...(split ? ['Trainable', 'Frozen'] : []), 'MACs', ...(graph ? ['Connected to'] : [])];
+  const cells = d.layers.map((l) => [
+    `${l.name} (${l.type})`,
+    shapeStr(l.outputShape),
+    fmt(l.params),
+    ...(split ? [fmt(l.trainableParams), fmt(l.nonTrainableParams)] : []),
+    fmt(l.macs),
+    ...(graph ? [l.connectedTo.join(', ')] : []),
+  ]);
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)) + 2);
   const total = widths.reduce((a, b) => a + b, 0);
   const line = (c: string[]): string => c.map((x, i) => pad(x, widths[i])).join('').trimEnd();
@@ -146,4 +177,9 @@ export function summaryTable(model: Model, o: { inputShape?: Shape | Shape[] } =
     '_'.repeat(total),
   ];
   return out.join('\n');
+}
+
+/** The summary as a Keras-like text table. */
+export function summaryTable(model: Model, o: { inputShape?: Shape | Shape[] } = {}): string {
+  return formatSummary(summaryData(model, o.inputShape), { graph: model.summaryShowsInputs });
 }

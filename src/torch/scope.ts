@@ -19,6 +19,37 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
+const adopted = new WeakSet<Tensor>();
+
+/** Whether someone asked to keep the tensor beyond its scope (keep() or adopt()): not free to dispose early. */
+export function isHeld(t: Tensor): boolean {
+  return kept.has(t) || adopted.has(t);
+}
+
+/** An enclosing tidy() scope, as returned by currentScope() (opaque). */
+export interface ScopeHandle {
+  readonly scope: Set<Tensor> | null;
+}
+
+/** The innermost tidy() scope (null outside any), for adopt(). */
+export function currentScope(): ScopeHandle {
+  return { scope: stack[stack.length - 1] ?? null };
+}
+
+/**
+ * Moves a tensor into an enclosing scope taken earlier with currentScope(): tidy() scopes opened
+ * since then leave it alone, and that scope frees it at its end unless it is returned (outside any
+ * scope: as keep()). Forward hooks use it to hand out a layer's output from inside a model whose
+ * blocks tidy their intermediates.
+ */
+export function adopt<T extends Tensor>(into: ScopeHandle, t: T): T {
+  adopted.add(t);
+  for (const s of stack) s.delete(t);
+  if (into.scope) into.scope.add(t);
+  else kept.add(t);
+  return t;
+}
+
 /** Tensors reachable from a value through arrays, Maps, Sets and plain objects. */
 export function collectTensors(value: unknown, into: Set<Tensor>, isTensor: (v: unknown) => v is Tensor): void {
   const seen = new Set<unknown>();

@@ -106,7 +106,6 @@ export async function fit(model: Module, trainData: DataInput, opts: FitOptions)
   }
 
   const lossFn = classificationLoss(opts.loss);
-  const params = model.trainableParameters();
   const perBatch = schedule !== null && isPerBatch(schedule);
   const every = Math.max(1, opts.checkpointEvery ?? 1);
   const wasTraining = model.training;
@@ -135,7 +134,8 @@ export async function fit(model: Module, trainData: DataInput, opts: FitOptions)
             const reg = regularizationLoss(model);
             if (reg) loss = loss.add(reg);
             loss.backward();
-            if (opts.gradClip !== undefined) applyGradClip(params, opts.gradClip);
+            // read each step: callbacks may freeze or unfreeze parameters (gradual unfreezing)
+            if (opts.gradClip !== undefined) applyGradClip(model.trainableParameters(), opts.gradClip);
             optimizer.step();
             const lv = loss.item();
             const m = T.noGrad(() => acc.add(logits, y, lv * n, n));

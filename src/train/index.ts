@@ -9,3 +9,4 @@ export { MetricAccumulator, accuracy, topKAccuracy, parseMetric } from './metric
 export { classificationLoss, type LossOptions } from './loss.js';
 export { saveCheckpoint, loadCheckpoint, loadCheckpointWeights, readManifest } from './checkpoint.js';
 export { lrFind, lrFindAsync, paramSnapshot, suggestLrs } from './lr-finder.js';
+export { planFeatureCache, buildFeatureCache, FeatureSuffix, cacheFileBytes, type CachePlan, type PlanOptions, type FeatureCache, type FeatureCacheOptions, type CachedSplits } from './feature-cache.js';

@@ -126,12 +126,26 @@ test('missing required keys are named', () => {
 });
 
 test('exactly one of model.layers and model.arch', () => {
-  hasProblem(problems(BASE.replace('model:\n', 'model:\n  arch: mobilenetv2\n')), 'model: needs exactly one of', "'model.layers'", "'model.arch'");
+  hasProblem(problems(BASE.replace('model:\n', 'model:\n  arch: mobilenet_v2\n')), 'model: needs exactly one of', "'model.layers'", "'model.arch'");
   const none = BASE.slice(0, BASE.indexOf('model:')) + 'model: {input_shape: [3, 32, 32]}\n';
   hasProblem(problems(none), 'model: needs exactly one of', 'none is set');
-  const zoo = loadConfig(write(BASE.slice(0, BASE.indexOf('model:')) + 'model: {arch: mobilenetv2, weights: imagenet, freeze: true, dropout_after_conv: 0.2}\n'), { env: {} });
-  assert.equal(zoo.model.weights, 'imagenet'); // a weights name is not a path
-  assert.equal(zoo.model.freeze, true);
+  const zoo = loadConfig(write(BASE.slice(0, BASE.indexOf('model:')) + 'model: {arch: mobilenet_v2, weights: ./w.onnx, freeze: true, dropout_after_conv: 0.2}\n'), { env: {} });
+  assert.equal(zoo.model.weights, join(tmp, 'w.onnx')); // resolved against the config's folder
+  assert.equal(zoo.model.freeze, 'all'); // true is 'all'
+  const noArch = BASE.slice(0, BASE.indexOf('model:'));
+  hasProblem(problems(noArch + 'model: {arch: mobilenetv2}\n'), "model.arch: unknown architecture 'mobilenetv2'", "did you mean 'mobilenet_v2'");
+  hasProblem(problems(`${BASE}  freeze: all\n`), 'model.freeze: only for zoo architectures');
+  hasProblem(problems(`${BASE}train: {block_lr_decay: 0.5}\n`), 'train.block_lr_decay: only for zoo architectures');
+  hasProblem(problems(noArch + 'model: {arch: mobilenet_v2, freeze: {until: features.3, all_but_last: 2}}\n'), 'model.freeze');
+  hasProblem(problems(noArch + 'model: {arch: mobilenet_v2, freeze: some}\n'), 'model.freeze', 'none, all');
+  const f = loadConfig(write(noArch + 'model: {arch: mobilenet_v2, freeze: {all_but_last: 3}, truncate: features.13}\ntrain: {gradual_unfreezing: {every: 2}, feature_cache: {copies: 3}}\n'), { env: {} });
+  assert.deepEqual(f.model.freeze, { all_but_last: 3 });
+  assert.deepEqual(f.train.gradual_unfreezing, { every: 2, blocks_per_step: 1 });
+  assert.deepEqual(f.train.feature_cache, { copies: 3 });
+  // snake_case layer types, as in Keras configs, become class names
+  const h = loadConfig(write(noArch + 'model: {arch: mobilenet_v2, head: [{type: global_average_pooling2d}, {type: dense, units: 100, activation: relu}, {type: dropout, rate: 0.5}, {type: Dense, units: 5}]}\n'), { env: {} });
+  assert.deepEqual(h.model.head!.map((l) => l.type), ['GlobalAveragePooling2D', 'Dense', 'Dropout', 'Dense']);
+  hasProblem(problems(noArch + 'model: {arch: mobilenet_v2, head: [{type: global_avg_pool}]}\n'), 'model.head[0].type');
 });
 
 test('cross-key checks: optimiser options, split fractions, data sources', () => {

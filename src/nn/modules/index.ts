@@ -5,3 +5,5 @@ export { Linear } from './linear.js';
 export { Fn, ReLU, ReLU6, SiLU, GELU, Hardswish, Hardsigmoid, Sigmoid, Tanh, Identity, Flatten, Dropout, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type PoolOptions } from './simple.js';
 export { Seq } from './container.js';
 export { torchFans, uniformParam, normalParam, truncNormalParam, defaultWeight, kaimingNormalFanOut } from './init.js';
+export { StochasticDepth, stochasticDepth } from './stochastic-depth.js';
+export { SeparableConv2d, type SeparableConv2dOptions } from './separable.js';

@@ -21,4 +21,9 @@ export class Linear extends Module {
   forward(x: Tensor): Tensor {
     return F.linear(x, this.weight, this.own('bias'));
   }
+
+  /** Multiply-accumulates per sample for an output of shape `out` (no batch dim). */
+  macs(out: readonly number[]): number {
+    return out.reduce((a, b) => a * b, 1) * this.inFeatures;
+  }
 }

@@ -7,6 +7,8 @@ export interface BatchNormOptions {
   /** PyTorch convention: weight of the new batch statistic (Keras's momentum is 1 - this). */
   momentum?: number;
   affine?: boolean;
+  /** With affine: learn the scale 'weight' (false: only the shift 'bias', Keras's scale=False). */
+  scale?: boolean;
 }
 
 export class BatchNorm2d extends Module {
@@ -24,7 +26,7 @@ export class BatchNorm2d extends Module {
     this.eps = o.eps ?? 1e-5;
     this.momentum = o.momentum ?? 0.1;
     if (o.affine ?? true) {
-      this.registerParameter('weight', keep(ones([numFeatures])));
+      if (o.scale ?? true) this.registerParameter('weight', keep(ones([numFeatures])));
       this.registerParameter('bias', keep(zeros([numFeatures])));
     }
     this.registerBuffer('running_mean', keep(zeros([numFeatures])));
@@ -35,7 +37,8 @@ export class BatchNorm2d extends Module {
   /** True when the affine parameters exist and none receives gradients. */
   get frozen(): boolean {
     const w = this.own('weight');
-    return w !== null && !w.requiresGrad && !(this.own('bias')?.requiresGrad ?? false);
+    const b = this.own('bias');
+    return (w !== null || b !== null) && !(w?.requiresGrad ?? false) && !(b?.requiresGrad ?? false);
   }
 
   /** Whether this forward pass uses (and updates) batch statistics. */

@@ -8,3 +8,4 @@ export { LRLogger, type LrRecord } from './lr-logger.js';
 export { ProgressBar, type ProgressBarOptions, type ProgressStream } from './progress-bar.js';
 export { LambdaCallback, type LambdaHooks } from './lambda.js';
 export { resolveMode, improves, type MonitorMode } from './monitor.js';
+export { GradualUnfreezing, type GradualUnfreezingOptions, type UnfreezeGroup } from './gradual-unfreezing.js';
