@@ -28,6 +28,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tools", "py"))
 from safetensors_io import read_safetensors  # noqa: E402
+from jsonl_serve import serve as jsonl_serve  # noqa: E402
 
 CLASSES = 5
 FILTERS = (32, 64, 128, 256)
@@ -134,31 +135,21 @@ def verify(size, path, steps):
 
 def serve():
     trainers = {}
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        req = json.loads(line)
-        try:
-            cmd = req['cmd']
-            if cmd == 'setup':
-                trainers.clear()  # as bench/engine.ts disposes its previous trainer
-                trainers[req['size']] = Trainer(req['size'], req['batch'], req.get('seed', 0))
-                res = {'params': sum(p.numel() for p in trainers[req['size']].model.parameters()),
-                       'threads': torch.get_num_threads(), 'torch': torch.__version__}
-            elif cmd == 'run':
-                res = trainers[req['size']].run(req['warmup'], req['steps'])
-            elif cmd == 'verify':
-                res = verify(req['size'], req['file'], req['steps'])
-            elif cmd == 'quit':
-                break
-            else:
-                raise ValueError(f'unknown command {cmd!r}')
-            res['ok'] = True
-        except Exception as e:  # reported to the caller, which fails with the message
-            res = {'ok': False, 'error': f'{type(e).__name__}: {e}'}
-        sys.stdout.write(json.dumps(res) + '\n')
-        sys.stdout.flush()
+
+    def handle(req):
+        cmd = req['cmd']
+        if cmd == 'setup':
+            trainers.clear()  # as bench/engine.ts disposes its previous trainer
+            trainers[req['size']] = Trainer(req['size'], req['batch'], req.get('seed', 0))
+            return {'params': sum(p.numel() for p in trainers[req['size']].model.parameters()),
+                    'threads': torch.get_num_threads(), 'torch': torch.__version__}
+        if cmd == 'run':
+            return trainers[req['size']].run(req['warmup'], req['steps'])
+        if cmd == 'verify':
+            return verify(req['size'], req['file'], req['steps'])
+        raise ValueError(f'unknown command {cmd!r}')
+
+    jsonl_serve(handle)
 
 
 def main():

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 import torchvision
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tools", "py"))
 from safetensors_io import read_safetensors  # noqa: E402
+from jsonl_serve import serve as jsonl_serve  # noqa: E402
 
 
 class Job:
@@ -73,37 +74,29 @@ class Job:
 
 
 def serve():
-    job = None
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        req = json.loads(line)
-        try:
-            cmd = req['cmd']
-            if cmd == 'setup':
-                job = None  # as bench/zoo.ts disposes its previous model
-                job = Job(req['arch'], req['mode'], req['size'], req['batch'], req.get('seed', 0), req.get('weights'))
-                res = {'params': sum(p.numel() for p in job.model.parameters()), 'threads': torch.get_num_threads(),
-                       'torch': torch.__version__, 'torchvision': torchvision.__version__}
-            elif cmd == 'output':
-                x = read_safetensors(req['input'])['input']
-                job.model.eval()
-                with torch.inference_mode():
-                    res = {'output': job.model(x).flatten().tolist()}
-                if job.mode == 'train':
-                    job.model.train()
-            elif cmd == 'run':
-                res = job.run(req['warmup'], req['steps'])
-            elif cmd == 'quit':
-                break
-            else:
-                raise ValueError(f'unknown command {cmd!r}')
-            res['ok'] = True
-        except Exception as e:  # reported to the caller, which fails with the message
-            res = {'ok': False, 'error': f'{type(e).__name__}: {e}'}
-        sys.stdout.write(json.dumps(res) + '\n')
-        sys.stdout.flush()
+    state = {'job': None}
+
+    def handle(req):
+        cmd = req['cmd']
+        if cmd == 'setup':
+            state['job'] = None  # as bench/zoo.ts disposes its previous model
+            job = state['job'] = Job(req['arch'], req['mode'], req['size'], req['batch'], req.get('seed', 0), req.get('weights'))
+            return {'params': sum(p.numel() for p in job.model.parameters()), 'threads': torch.get_num_threads(),
+                    'torch': torch.__version__, 'torchvision': torchvision.__version__}
+        job = state['job']
+        if cmd == 'output':
+            x = read_safetensors(req['input'])['input']
+            job.model.eval()
+            with torch.inference_mode():
+                res = {'output': job.model(x).flatten().tolist()}
+            if job.mode == 'train':
+                job.model.train()
+            return res
+        if cmd == 'run':
+            return job.run(req['warmup'], req['steps'])
+        raise ValueError(f'unknown command {cmd!r}')
+
+    jsonl_serve(handle)
 
 
 def main():

@@ -14,7 +14,7 @@ import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Linear, MaxPool2d, ReLU, Seq, k
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
 import { tvConfig } from './tv-ops.js';
-import { resnetStem } from './resnet.js';
+import { residualStages, resnetStem } from './resnet.js';
 
 /** A full pre-activation unit: 'basic' (3x3, 3x3) or 'bottleneck' (1x1, 3x3, 1x1 x4). */
 export class PreActBlock extends Module {
@@ -66,24 +66,13 @@ export class PreActResNet extends ZooModel {
     super(tvConfig(name, 'fc', 512 * expansion, numClasses));
     this.allBlocks = [];
     for (const [n, m] of resnetStem()) this.allBlocks.push({ name: n, module: this.registerModule(n, m) });
-    let inplanes = 64;
-    layers.forEach((count, li) => {
-      const planes = 64 * 2 ** li;
-      const stride = li === 0 ? 1 : 2;
-      const layer = new Seq();
-      for (let i = 0; i < count; i++) {
-        const s = i === 0 ? stride : 1;
-        let downsample: Seq | null = null;
-        if (i === 0 && (s !== 1 || inplanes !== planes * expansion)) {
-          downsample = new Seq([new Conv2d(inplanes, planes * expansion, 1, { stride: s, bias: false })]);
-        }
-        const block = new PreActBlock(kind, inplanes, planes, s, downsample, !(li === 0 && i === 0));
-        layer.add(String(i), block);
-        this.allBlocks.push({ name: `layer${li + 1}.${i}`, module: block });
-        inplanes = planes * expansion;
-      }
-      this.registerModule(`layer${li + 1}`, layer);
+    const stages = residualStages(layers, expansion, (inplanes, planes, s, needsProjection, at) => {
+      const downsample = needsProjection ? new Seq([new Conv2d(inplanes, planes * expansion, 1, { stride: s, bias: false })]) : null;
+      return new PreActBlock(kind, inplanes, planes, s, downsample, !(at.stage === 0 && at.block === 0));
     });
+    for (const [name, layer] of stages.layers) this.registerModule(name, layer);
+    this.allBlocks.push(...stages.blocks);
+    const inplanes = stages.channels;
     this.allBlocks.push({ name: 'bn_final', module: this.registerModule('bn_final', new BatchNorm2d(inplanes)) });
     this.allBlocks.push({ name: 'relu_final', module: ReLU() });
     this.registerModule('avgpool', new AdaptiveAvgPool2d(1));

@@ -83,6 +83,34 @@ export class Bottleneck extends Module {
 
 export type ResidualKind = 'basic' | 'bottleneck';
 
+/**
+ * torchvision's ResNet stages layer1..layer4 (64, 128, 256, 512 planes; stride 2 from layer2):
+ * `makeBlock` builds one residual block, told whether the shape changes (a projection shortcut
+ * is needed). Returns the stages to register and every block, named 'layerN.i', in order.
+ */
+export function residualStages(
+  layers: readonly number[],
+  expansion: number,
+  makeBlock: (inplanes: number, planes: number, stride: number, needsProjection: boolean, index: { stage: number; block: number }) => Module,
+): { layers: [string, Seq][]; blocks: Block[]; channels: number } {
+  const out: [string, Seq][] = [];
+  const blocks: Block[] = [];
+  let inplanes = 64;
+  layers.forEach((count, li) => {
+    const planes = 64 * 2 ** li;
+    const layer = new Seq();
+    for (let i = 0; i < count; i++) {
+      const s = i === 0 && li > 0 ? 2 : 1;
+      const block = makeBlock(inplanes, planes, s, i === 0 && (s !== 1 || inplanes !== planes * expansion), { stage: li, block: i });
+      layer.add(String(i), block);
+      blocks.push({ name: `layer${li + 1}.${i}`, module: block });
+      inplanes = planes * expansion;
+    }
+    out.push([`layer${li + 1}`, layer]);
+  });
+  return { layers: out, blocks, channels: inplanes };
+}
+
 /** torchvision's ResNet stem (conv1, bn1, relu, maxpool), shared by the pre-activation ResNet. */
 export function resnetStem(): [string, Module][] {
   return [
@@ -109,24 +137,12 @@ export class ResNet extends ZooModel {
     super(tvConfig(name, 'fc', 512 * expansion, numClasses));
     this.allBlocks = [];
     for (const [n, m] of resnetStem()) this.allBlocks.push({ name: n, module: this.registerModule(n, m) });
-    let inplanes = 64;
-    layers.forEach((count, li) => {
-      const planes = 64 * 2 ** li;
-      const stride = li === 0 ? 1 : 2;
-      const layer = new Seq();
-      for (let i = 0; i < count; i++) {
-        const s = i === 0 ? stride : 1;
-        let downsample: Seq | null = null;
-        if (i === 0 && (s !== 1 || inplanes !== planes * expansion)) {
-          downsample = new Seq([conv1x1(inplanes, planes * expansion, s), new BatchNorm2d(planes * expansion)]);
-        }
-        const block = kind === 'basic' ? new BasicBlock(inplanes, planes, s, downsample) : new Bottleneck(inplanes, planes, s, downsample);
-        layer.add(String(i), block);
-        this.allBlocks.push({ name: `layer${li + 1}.${i}`, module: block });
-        inplanes = planes * expansion;
-      }
-      this.registerModule(`layer${li + 1}`, layer);
+    const stages = residualStages(layers, expansion, (inplanes, planes, s, needsProjection) => {
+      const downsample = needsProjection ? new Seq([conv1x1(inplanes, planes * expansion, s), new BatchNorm2d(planes * expansion)]) : null;
+      return kind === 'basic' ? new BasicBlock(inplanes, planes, s, downsample) : new Bottleneck(inplanes, planes, s, downsample);
     });
+    for (const [name, layer] of stages.layers) this.registerModule(name, layer);
+    this.allBlocks.push(...stages.blocks);
     this.registerModule('avgpool', new AdaptiveAvgPool2d(1));
     this.registerModule('fc', new Linear(512 * expansion, numClasses));
     // torchvision's init: convs kaiming_normal(fan_out, relu); BN ones / zeros (the default); fc default
