@@ -92,6 +92,7 @@ const MODEL: ObjectSchema = {
       zooOnly: true,
     },
     truncate: { ...str('keep the feature blocks up to and including this one; the head attaches to its channels'), zooOnly: true },
+    freeze_bn_stats: { type: 'boolean', description: 'batch norm layers keep normalising with their running (e.g. ImageNet) statistics while training', zooOnly: true },
     dropout_after_conv: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'dropout rate after every convolution of the feature path (training only)', zooOnly: true },
     normalize: {
       type: 'oneOf',

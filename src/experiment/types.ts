@@ -50,6 +50,7 @@ export interface ModelConfig {
   freeze?: FreezeConfig;
   truncate?: string;
   dropout_after_conv?: number;
+  freeze_bn_stats?: boolean;
   normalize?: 'arch' | 'none' | { mean: [number, number, number]; std: [number, number, number] };
 }
 

@@ -15,6 +15,7 @@ import {
   createModel,
   replaceHeadWithLayers,
   truncate,
+  freezeBatchNormStats,
   zooSummary,
   zooSummaryData,
   type FreezeSpec,
@@ -69,6 +70,7 @@ export function buildZooModel(cfg: ExperimentConfig, numClasses: number, imageSi
     else if (head) at('model.head', () => replaceHeadWithLayers(model, head, { inputShape }));
     else model.resetClassifier(numClasses);
     if (mc.dropout_after_conv) addDropoutAfterConv(model, mc.dropout_after_conv);
+    if (mc.freeze_bn_stats) freezeBatchNormStats(model);
     at('model.freeze', () => applyFreeze(model, freezeSpec(mc.freeze)));
     const out = at('model', () => T.tidy(() => T.noGrad(() => model.eval().call(T.zeros([1, ...inputShape])).shape)));
     model.train();

@@ -17,6 +17,7 @@ export {
   replaceHeadWithLayers,
   truncate,
   addDropoutAfterConv,
+  freezeBatchNormStats,
   convDropoutCount,
   isStochastic,
   isDeterministicInTraining,

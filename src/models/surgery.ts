@@ -187,6 +187,18 @@ export function isStochastic(m: Module): boolean {
   return /dropout|droppath|drop_path|stochastic|noise/i.test(m.constructor.name);
 }
 
+/** Makes every BatchNorm2d normalise with its running statistics in training too; returns how many. */
+export function freezeBatchNormStats(model: Module, on = true): number {
+  let n = 0;
+  for (const [, m] of model.namedModules()) {
+    if (m instanceof BatchNorm2d) {
+      m.statsFrozen = on;
+      n++;
+    }
+  }
+  return n;
+}
+
 /**
  * Whether a module computes the same function in training and evaluation mode, given its
  * current trainable flags: no randomness and no batch statistics (frozen BatchNorm2d uses its
@@ -195,7 +207,7 @@ export function isStochastic(m: Module): boolean {
 export function isDeterministicInTraining(m: Module): boolean {
   for (const [, x] of m.namedModules()) {
     if (isStochastic(x)) return false;
-    if (x instanceof BatchNorm2d && !(x.evalWhenFrozen && x.frozen)) return false;
+    if (x instanceof BatchNorm2d && !x.statsFrozen && !(x.evalWhenFrozen && x.frozen)) return false;
     if (x instanceof Layer && /BatchNormalization/.test(x.type)) return false;
   }
   return true;

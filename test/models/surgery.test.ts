@@ -7,6 +7,9 @@ import * as T from '../../src/torch/index.js';
 import type { Tensor } from '../../src/torch/index.js';
 import {
   addDropoutAfterConv,
+  createModel,
+  freezeBatchNormStats,
+  isDeterministicInTraining,
   applyFreeze,
   blockParamGroups,
   convDropoutCount,
@@ -320,4 +323,33 @@ test('forwardBlocks frees each block\'s insides (and consumed block outputs); gr
   assert.deepEqual(outs, [[4, 8, 16, 16], [4, 16, 8, 8], [4, 16, 8, 8]]);
   x.dispose();
   m.dispose();
+});
+
+test('freezeBatchNormStats: training-mode forward uses the running statistics and leaves them alone, weights still train', () => {
+  T.manualSeed(3);
+  const model = createModel('resnet18', { numClasses: 4 });
+  // non-trivial statistics, as imported weights would have
+  T.noGrad(() => {
+    for (const [, m] of model.namedModules()) {
+      if (m instanceof BatchNorm2d) {
+        m.stateDict().get('running_mean')!.copy_(T.randn([m.numFeatures]).mul(0.1));
+        m.stateDict().get('running_var')!.copy_(T.rand([m.numFeatures]).add(0.5));
+      }
+    }
+  });
+  assert.ok(freezeBatchNormStats(model) >= 20);
+  const x = T.randn([2, 3, 64, 64]);
+  const bn = model.getModule('layer1.0.bn1') as BatchNorm2d;
+  const before = bn.stateDict().get('running_mean')!.clone();
+  const evalOut = T.noGrad(() => model.eval().call(x));
+  const trainOut = model.train().call(x);
+  assert.ok(bn.stateDict().get('weight')!.requiresGrad, 'affine parameters stay trainable');
+  assert.ok(trainOut.sub(evalOut).abs().max().item() < 1e-5, 'same function as eval mode');
+  assert.equal(bn.stateDict().get('running_mean')!.sub(before).abs().max().item(), 0);
+  trainOut.sum().backward();
+  assert.ok(bn.stateDict().get('weight')!.grad !== null);
+  assert.ok(isDeterministicInTraining(model.getModule('layer1')), 'a stats-frozen prefix can be cached');
+  freezeBatchNormStats(model, false);
+  const again = model.train().call(x);
+  assert.ok(again.sub(evalOut).abs().max().item() > 1e-3, 'batch statistics again once released');
 });

@@ -20,6 +20,12 @@ export class BatchNorm2d extends Module {
    * backbone must not drift its statistics. Set false for PyTorch's behaviour.
    */
   evalWhenFrozen = true;
+  /**
+   * Always normalise with the running statistics, even while the affine parameters train
+   * (fastai's bn_eval / timm's freeze_bn without freezing the weights): for fine-tuning from
+   * imported weights whose statistics must not be replaced by small-batch ones.
+   */
+  statsFrozen = false;
 
   constructor(readonly numFeatures: number, o: BatchNormOptions = {}) {
     super('batchnorm2d');
@@ -43,7 +49,7 @@ export class BatchNorm2d extends Module {
 
   /** Whether this forward pass uses (and updates) batch statistics. */
   get usesBatchStats(): boolean {
-    return this.training && !(this.evalWhenFrozen && this.frozen);
+    return this.training && !this.statsFrozen && !(this.evalWhenFrozen && this.frozen);
   }
 
   forward(x: Tensor): Tensor {
