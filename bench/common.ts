@@ -4,7 +4,7 @@
 // A benchmark is a module bench/<name>.ts exporting `benchmark: Benchmark`, registered in
 // bench/run.ts. It prints whatever a person should read on stderr and returns its results;
 // run.ts prints each result as one JSON line on stdout, so stdout stays machine-readable.
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { availableParallelism } from 'node:os';
@@ -136,5 +136,41 @@ export class RefProcess {
     if (this.exited) return;
     this.proc.stdin.end(JSON.stringify({ cmd: 'quit' }) + '\n');
     this.lines.close();
+  }
+}
+
+/**
+ * glibc malloc settings that keep freed memory for reuse instead of handing it back to the
+ * kernel (no mmap for big blocks, no heap trimming), as Fovea's addon sets them for itself:
+ * --malloc-tuned gives the PyTorch reference the same.
+ */
+export const TUNED_MALLOC = 'glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967296';
+
+/** glibc reads GLIBC_TUNABLES only at start-up: reruns this command with it set (both sides) and returns its results. */
+export function rerunWithTunedMalloc(bench: string): BenchResult[] {
+  log(`${bench}: --malloc-tuned: rerunning with GLIBC_TUNABLES=${TUNED_MALLOC} (Fovea and PyTorch alike)`);
+  const r = spawnSync(process.execPath, process.argv.slice(1), {
+    env: { ...process.env, GLIBC_TUNABLES: TUNED_MALLOC },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  if (r.status !== 0) throw new Error(`the rerun with GLIBC_TUNABLES failed (${r.error?.message ?? r.signal ?? `exit code ${r.status}`})`);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.trim().startsWith('{'))
+    .map((l) => JSON.parse(l) as BenchResult);
+}
+
+/** Timed rounds with the two sides taking turns, who goes first alternating, so neither always runs right after the other. */
+export async function alternateRounds(rounds: number, fovea: () => void, reference: () => Promise<void>): Promise<void> {
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2 === 0) {
+      fovea();
+      await reference();
+    } else {
+      await reference();
+      fovea();
+    }
   }
 }

@@ -25,20 +25,22 @@
 //   the faults on both sides (1.3-2x faster) and with them this sensitivity.
 // - With T.tidy alone (--tidy-only) every activation is pinned by its JS handle until the step
 //   ends: 68 MB at 64x64, 268 MB at 128x128 that autograd cannot free during backward.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as T from '../src/torch/index.js';
 import { packageRoot } from '../src/torch/native.js';
 import {
+  alternateRounds,
   intArg,
   intListArg,
   log,
   median,
   RefProcess,
+  rerunWithTunedMalloc,
   round,
   threadsFlag,
+  TUNED_MALLOC,
   type BenchArgs,
   type Benchmark,
   type BenchResult,
@@ -434,30 +436,8 @@ function describe(name: string, s: Side): string {
   );
 }
 
-/**
- * glibc malloc settings that keep freed memory for reuse instead of handing it back to the
- * kernel (no mmap for big blocks, no heap trimming), so steps stop re-faulting fresh pages.
- */
-const TUNED_MALLOC = 'glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967296';
-
-/** glibc reads GLIBC_TUNABLES only at start-up: reruns this command with it set, for both sides. */
-function rerunWithTunedMalloc(): BenchResult[] {
-  log(`engine: --malloc-tuned: rerunning with GLIBC_TUNABLES=${TUNED_MALLOC} (Fovea and PyTorch alike)`);
-  const r = spawnSync(process.execPath, process.argv.slice(1), {
-    env: { ...process.env, GLIBC_TUNABLES: TUNED_MALLOC },
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
-  if (r.status !== 0) throw new Error(`the rerun with GLIBC_TUNABLES failed (${r.error?.message ?? r.signal ?? `exit code ${r.status}`})`);
-  return r.stdout
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => ({ ...(JSON.parse(l) as BenchResult), malloc: 'tuned' }));
-}
-
 async function run(args: BenchArgs): Promise<BenchResult[]> {
-  if (args['malloc-tuned'] && process.env.GLIBC_TUNABLES !== TUNED_MALLOC) return rerunWithTunedMalloc();
+  if (args['malloc-tuned'] && process.env.GLIBC_TUNABLES !== TUNED_MALLOC) return rerunWithTunedMalloc('engine').map((r) => ({ ...r, malloc: 'tuned' }));
   const threads = intArg(args, 'threads');
   const sizes = intListArg(args, 'sizes', 8);
   const batch = intArg(args, 'batch');
@@ -508,16 +488,7 @@ async function run(args: BenchArgs): Promise<BenchResult[]> {
         line('PyTorch', p.runs.length, stats);
       };
       log(`  ${size}x${size}: ${steps} timed steps per round`);
-      for (let r = 0; r < rounds; r++) {
-        // alternate who goes first, so that neither always runs right after the other
-        if (r % 2 === 0) {
-          runFovea();
-          await runTorch();
-        } else {
-          await runTorch();
-          runFovea();
-        }
-      }
+      await alternateRounds(rounds, runFovea, runTorch);
       fovea.dispose();
       const best = (s: Side): number => Math.max(...s.runs.map((r) => r.imgS));
       const med = (s: Side): number => median(s.runs.map((r) => r.imgS));

@@ -10,7 +10,6 @@
 // Before timing an architecture, both sides load the same weights (Fovea's initialisation, handed
 // over as safetensors) and must give the same logits for the same batch (max |diff| <= 1e-4 of
 // max |logit|), so the two sides are known to run the same network.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,21 +25,7 @@ import { decodeAll } from '../src/data/images.js';
 import { imageSource } from '../src/data/image-source.js';
 import { cacheDir } from '../src/experiment/data.js';
 import { configEnv } from '../src/experiment/env.js';
-import { intArg, log, median, RefProcess, round, threadsFlag, type BenchArgs, type Benchmark, type BenchResult } from './common.js';
-
-/** glibc malloc keeping freed memory, as Fovea's addon sets it for itself (bench/engine.ts --malloc-tuned). */
-const TUNED_MALLOC = 'glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967296';
-
-/** glibc reads GLIBC_TUNABLES only at start-up: reruns this command with it set, for both sides. */
-function rerunWithTunedMalloc(): BenchResult[] {
-  log(`zoo: --malloc-tuned: rerunning with GLIBC_TUNABLES=${TUNED_MALLOC} (Fovea and PyTorch alike)`);
-  const r = spawnSync(process.execPath, process.argv.slice(1), { env: { ...process.env, GLIBC_TUNABLES: TUNED_MALLOC }, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 20 });
-  if (r.status !== 0) throw new Error(`the rerun with GLIBC_TUNABLES failed (${r.error?.message ?? r.signal ?? `exit code ${r.status}`})`);
-  return r.stdout
-    .split('\n')
-    .filter((l) => l.trim().startsWith('{'))
-    .map((l) => JSON.parse(l) as BenchResult);
-}
+import { alternateRounds, intArg, log, median, RefProcess, rerunWithTunedMalloc, round, threadsFlag, TUNED_MALLOC, type BenchArgs, type Benchmark, type BenchResult } from './common.js';
 
 interface Job {
   arch: string;
@@ -157,15 +142,7 @@ async function versus(args: BenchArgs, threads: number): Promise<BenchResult[]> 
           pr.push(r.img_s);
           log(`  round ${pr.length}: PyTorch ${r.img_s.toFixed(1).padStart(7)} img/s`);
         };
-        for (let r = 0; r < rounds; r++) {
-          if (r % 2 === 0) {
-            runF();
-            await runP();
-          } else {
-            await runP();
-            runF();
-          }
-        }
+        await alternateRounds(rounds, runF, runP);
         const best = (xs: number[]): number => Math.max(...xs);
         log(`  ${key}: Fovea ${best(fr).toFixed(1)} img/s, PyTorch ${best(pr).toFixed(1)} img/s, ratio ${(best(fr) / best(pr)).toFixed(3)} (best rounds; medians ${(median(fr) / median(pr)).toFixed(3)})`);
         results.push({
@@ -273,7 +250,7 @@ export const benchmark: Benchmark = {
     'malloc-tuned': { type: 'boolean', help: 'both sides with glibc malloc keeping freed memory (GLIBC_TUNABLES; see above)' },
   },
   async run(args: BenchArgs): Promise<BenchResult[]> {
-    if (args['malloc-tuned'] && process.env.GLIBC_TUNABLES !== TUNED_MALLOC) return rerunWithTunedMalloc();
+    if (args['malloc-tuned'] && process.env.GLIBC_TUNABLES !== TUNED_MALLOC) return rerunWithTunedMalloc('zoo');
     const threads = intArg(args, 'threads');
     T.setNumThreads(threads);
     const only = typeof args.only === 'string' && args.only !== 'all' ? args.only.split(',') : null;
