@@ -11,6 +11,7 @@ const REGISTRY: Record<string, () => Promise<{ benchmark: Benchmark }>> = {
   fit: () => import('./fit.js'),
   data: () => import('./data.js'),
   zoo: () => import('./zoo.js'),
+  report: () => import('./report.js'),
 };
 
 const USAGE = 'usage: node dist/bench/run.js NAME [--flags]   (npm run bench -- NAME [--flags])\n       node dist/bench/run.js NAME --help';

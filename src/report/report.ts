@@ -1,6 +1,6 @@
 // Builds and writes reports: one self-contained HTML file (inline CSS, inline SVG charts, data-URI
 // images) and a Markdown twin with PNG figures in a folder beside it.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { comparisonSection } from './comparison.js';
 import { writeFigures } from './figures.js';
@@ -11,6 +11,7 @@ import { runSections } from './run-sections.js';
 import { slug } from './format.js';
 import type { Figure, Section } from './section.js';
 import type { RunData } from './types.js';
+import { writeFileAtomic } from '../util/atomic.js';
 
 export interface BuiltReport {
   html: string;
@@ -59,9 +60,9 @@ export async function writeReport(runDirs: readonly string[], out: string, opts:
   const runs = runDirs.map(readRunData);
   const built = await buildReport(runs, { ...opts, figuresDir: figName });
   mkdirSync(dirname(html), { recursive: true });
-  writeFileSync(html, built.html);
+  writeFileAtomic(html, built.html);
   const markdown = join(dirname(html), `${stem}.md`);
-  writeFileSync(markdown, built.markdown);
+  writeFileAtomic(markdown, built.markdown);
   const figuresDir = join(dirname(html), figName);
   const figures = await writeFigures(built.figures, figuresDir);
   return { html, markdown, figuresDir, figures };

@@ -26,6 +26,16 @@ export function isHeld(t: Tensor): boolean {
   return kept.has(t) || adopted.has(t);
 }
 
+/**
+ * Whether t was made inside the innermost tidy() scope and nobody asked to keep it: an
+ * intermediate of the code running now, which that code may overwrite in place (inputs from
+ * outside the scope, kept and adopted tensors are not).
+ */
+export function isScopeLocal(t: Tensor): boolean {
+  const top = stack[stack.length - 1];
+  return top !== undefined && top.has(t) && !isHeld(t);
+}
+
 /** An enclosing tidy() scope, as returned by currentScope() (opaque). */
 export interface ScopeHandle {
   readonly scope: Set<Tensor> | null;

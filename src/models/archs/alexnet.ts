@@ -24,24 +24,24 @@ export class AlexNet extends ZooModel {
       'features',
       new Seq([
         new Conv2d(3, 64, 11, { stride: 4, padding: 2 }),
-        ReLU(),
+        ReLU({ inplace: true }),
         pool(),
         new Conv2d(64, 192, 5, { padding: 2 }),
-        ReLU(),
+        ReLU({ inplace: true }),
         pool(),
         new Conv2d(192, 384, 3, { padding: 1 }),
-        ReLU(),
+        ReLU({ inplace: true }),
         new Conv2d(384, 256, 3, { padding: 1 }),
-        ReLU(),
+        ReLU({ inplace: true }),
         new Conv2d(256, 256, 3, { padding: 1 }),
-        ReLU(),
+        ReLU({ inplace: true }),
         pool(),
       ]),
     );
     this.registerModule('avgpool', new AdaptiveAvgPool2d(6));
     this.classifier = this.registerModule(
       'classifier',
-      new Seq([new Dropout(p), new Linear(256 * 6 * 6, 4096), ReLU(), new Dropout(p), new Linear(4096, 4096), ReLU(), new Linear(4096, numClasses)]),
+      new Seq([new Dropout(p), new Linear(256 * 6 * 6, 4096), ReLU({ inplace: true }), new Dropout(p), new Linear(4096, 4096), ReLU({ inplace: true }), new Linear(4096, numClasses)]),
     );
     this.allBlocks = this.features.children().map(([n, m]) => ({ name: `features.${n}`, module: m }));
   }

@@ -27,10 +27,10 @@ export class DenseLayer extends Module {
   constructor(inFeatures: number, growthRate: number, bnSize: number, readonly dropRate = 0) {
     super('denselayer');
     this.norm1 = this.registerModule('norm1', new BatchNorm2d(inFeatures));
-    this.relu1 = this.registerModule('relu1', ReLU());
+    this.relu1 = this.registerModule('relu1', ReLU({ inplace: true }));
     this.conv1 = this.registerModule('conv1', new Conv2d(inFeatures, bnSize * growthRate, 1, { bias: false }));
     this.norm2 = this.registerModule('norm2', new BatchNorm2d(bnSize * growthRate));
-    this.relu2 = this.registerModule('relu2', ReLU());
+    this.relu2 = this.registerModule('relu2', ReLU({ inplace: true }));
     this.conv2 = this.registerModule('conv2', new Conv2d(bnSize * growthRate, growthRate, 3, { padding: 1, bias: false }));
   }
 
@@ -76,7 +76,7 @@ export class DenseNet extends ZooModel {
     const features = new Seq([
       ['conv0', new Conv2d(3, n, 7, { stride: 2, padding: 3, bias: false })],
       ['norm0', new BatchNorm2d(n)],
-      ['relu0', ReLU()],
+      ['relu0', ReLU({ inplace: true })],
       ['pool0', new MaxPool2d(3, { stride: 2, padding: 1 })],
     ]);
     this.allBlocks = features.children().map(([k, m]) => ({ name: `features.${k}`, module: m }));
@@ -92,7 +92,7 @@ export class DenseNet extends ZooModel {
       if (i !== blockConfig.length - 1) {
         const trans = new Seq([
           ['norm', new BatchNorm2d(n)],
-          ['relu', ReLU()],
+          ['relu', ReLU({ inplace: true })],
           ['conv', new Conv2d(n, Math.floor(n / 2), 1, { bias: false })],
           ['pool', new AvgPool2d(2, { stride: 2 })],
         ]);
@@ -103,7 +103,7 @@ export class DenseNet extends ZooModel {
     });
     const norm5 = new BatchNorm2d(n);
     features.add('norm5', norm5);
-    this.allBlocks.push({ name: 'features.norm5', module: norm5 }, { name: 'relu', module: ReLU() });
+    this.allBlocks.push({ name: 'features.norm5', module: norm5 }, { name: 'relu', module: ReLU({ inplace: true }) });
     this.features = this.registerModule('features', features);
     const classifier = this.registerModule('classifier', new Linear(n, numClasses));
     // torchvision's init: convs kaiming_normal (fan_in, relu), BN ones / zeros, classifier bias zero

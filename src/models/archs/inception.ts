@@ -11,7 +11,7 @@
 // first block ('transform_input', ImageNet mean/std -> (x - 0.5) / 0.5).
 import { cat, maxPool2d, F, type Tensor } from '../../torch/index.js';
 import { Module, type LoadStateDictResult } from '../../nn/module.js';
-import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, Fn, Linear, MaxPool2d, normalParam, type Pair } from '../../nn/modules/index.js';
+import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, Fn, Linear, MaxPool2d, normalParam, reluInPlace, type Pair } from '../../nn/modules/index.js';
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
 import { IMAGENET_MEAN, IMAGENET_STD, numberOption, tvConfig } from './tv-ops.js';
@@ -27,7 +27,7 @@ export class BasicConv2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.bn.call(this.conv.call(x)).relu();
+    return reluInPlace(this.bn.call(this.conv.call(x)));
   }
 }
 

@@ -26,10 +26,10 @@ export class MnasInvertedResidual extends Module {
       new Seq([
         new Conv2d(inCh, mid, 1, { bias: false }),
         new BatchNorm2d(mid, { momentum: bnMomentum }),
-        ReLU(),
+        ReLU({ inplace: true }),
         new Conv2d(mid, mid, kernel, { padding: Math.floor(kernel / 2), stride, groups: mid, bias: false }),
         new BatchNorm2d(mid, { momentum: bnMomentum }),
-        ReLU(),
+        ReLU({ inplace: true }),
         new Conv2d(mid, outCh, 1, { bias: false }),
         new BatchNorm2d(outCh, { momentum: bnMomentum }),
       ]),
@@ -70,10 +70,10 @@ export class MNASNet extends ZooModel {
       new Seq([
         new Conv2d(3, d[0], 3, { padding: 1, stride: 2, bias: false }),
         bn(d[0]),
-        ReLU(),
+        ReLU({ inplace: true }),
         new Conv2d(d[0], d[0], 3, { padding: 1, stride: 1, groups: d[0], bias: false }),
         bn(d[0]),
-        ReLU(),
+        ReLU({ inplace: true }),
         new Conv2d(d[0], d[1], 1, { bias: false }),
         bn(d[1]),
         stack(d[1], d[2], 3, 2, 3, 3),
@@ -84,7 +84,7 @@ export class MNASNet extends ZooModel {
         stack(d[6], d[7], 3, 1, 6, 1),
         new Conv2d(d[7], 1280, 1, { bias: false }),
         bn(1280),
-        ReLU(),
+        ReLU({ inplace: true }),
       ]),
     );
     this.classifier = this.registerModule('classifier', new Seq([new Dropout(o.dropout ?? 0.2), new Linear(1280, numClasses)]));

@@ -141,7 +141,7 @@ export class MobileNetV3 extends ZooModel {
     this.avgpool = this.registerModule('avgpool', new AdaptiveAvgPool2d(1));
     this.classifier = this.registerModule(
       'classifier',
-      new Seq([new Linear(lastOut, lastChannel), Hardswish(), new Dropout(o.dropout ?? 0.2), new Linear(lastChannel, numClasses)]),
+      new Seq([new Linear(lastOut, lastChannel), Hardswish({ inplace: true }), new Dropout(o.dropout ?? 0.2), new Linear(lastChannel, numClasses)]),
     );
     this.allBlocks = this.features.children().map(([n, m]) => ({ name: `features.${n}`, module: m }));
     initTorchvision(this, linearNormal(0.01));

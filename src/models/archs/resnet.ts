@@ -5,7 +5,7 @@
 // residual unit ('layer1.0', 'layer1.1', ...).
 import { keep, zeros, type Tensor } from '../../torch/index.js';
 import { Module } from '../../nn/module.js';
-import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Linear, MaxPool2d, ReLU, Seq, kaimingNormalFanOut } from '../../nn/modules/index.js';
+import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Linear, MaxPool2d, ReLU, Seq, addInPlace, kaimingNormalFanOut } from '../../nn/modules/index.js';
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
 import { tvConfig } from './tv-ops.js';
@@ -26,7 +26,7 @@ export class BasicBlock extends Module {
     super('basicblock');
     this.conv1 = this.registerModule('conv1', conv3x3(inplanes, planes, stride));
     this.bn1 = this.registerModule('bn1', new BatchNorm2d(planes));
-    this.relu = this.registerModule('relu', ReLU());
+    this.relu = this.registerModule('relu', ReLU({ inplace: true }));
     this.conv2 = this.registerModule('conv2', conv3x3(planes, planes));
     this.bn2 = this.registerModule('bn2', new BatchNorm2d(planes));
     this.downsample = downsample ? this.registerModule('downsample', downsample) : null;
@@ -41,7 +41,7 @@ export class BasicBlock extends Module {
     const identity = this.downsample ? this.downsample.call(x) : x;
     let out = this.relu.call(this.bn1.call(this.conv1.call(x)));
     out = this.bn2.call(this.conv2.call(out));
-    return this.relu.call(out.add(identity));
+    return this.relu.call(addInPlace(out, identity));
   }
 }
 
@@ -64,7 +64,7 @@ export class Bottleneck extends Module {
     this.bn2 = this.registerModule('bn2', new BatchNorm2d(planes));
     this.conv3 = this.registerModule('conv3', conv1x1(planes, planes * 4));
     this.bn3 = this.registerModule('bn3', new BatchNorm2d(planes * 4));
-    this.relu = this.registerModule('relu', ReLU());
+    this.relu = this.registerModule('relu', ReLU({ inplace: true }));
     this.downsample = downsample ? this.registerModule('downsample', downsample) : null;
   }
 
@@ -77,7 +77,7 @@ export class Bottleneck extends Module {
     let out = this.relu.call(this.bn1.call(this.conv1.call(x)));
     out = this.relu.call(this.bn2.call(this.conv2.call(out)));
     out = this.bn3.call(this.conv3.call(out));
-    return this.relu.call(out.add(identity));
+    return this.relu.call(addInPlace(out, identity));
   }
 }
 
@@ -116,7 +116,7 @@ export function resnetStem(): [string, Module][] {
   return [
     ['conv1', new Conv2d(3, 64, 7, { stride: 2, padding: 3, bias: false })],
     ['bn1', new BatchNorm2d(64)],
-    ['relu', ReLU()],
+    ['relu', ReLU({ inplace: true })],
     ['maxpool', new MaxPool2d(3, { stride: 2, padding: 1 })],
   ];
 }

@@ -18,11 +18,11 @@ export class Fire extends Module {
   constructor(inplanes: number, squeezePlanes: number, expand1x1Planes: number, expand3x3Planes: number) {
     super('fire');
     this.squeeze = this.registerModule('squeeze', new Conv2d(inplanes, squeezePlanes, 1));
-    const a0 = this.registerModule('squeeze_activation', ReLU());
+    const a0 = this.registerModule('squeeze_activation', ReLU({ inplace: true }));
     this.expand1x1 = this.registerModule('expand1x1', new Conv2d(squeezePlanes, expand1x1Planes, 1));
-    const a1 = this.registerModule('expand1x1_activation', ReLU());
+    const a1 = this.registerModule('expand1x1_activation', ReLU({ inplace: true }));
     this.expand3x3 = this.registerModule('expand3x3', new Conv2d(squeezePlanes, expand3x3Planes, 3, { padding: 1 }));
-    const a3 = this.registerModule('expand3x3_activation', ReLU());
+    const a3 = this.registerModule('expand3x3_activation', ReLU({ inplace: true }));
     this.acts = [a0, a1, a3];
   }
 
@@ -55,7 +55,7 @@ export class SqueezeNet11 extends ZooModel {
       'features',
       new Seq([
         new Conv2d(3, 64, 3, { stride: 2 }),
-        ReLU(),
+        ReLU({ inplace: true }),
         pool(),
         new Fire(64, 16, 64, 64),
         new Fire(128, 16, 64, 64),
@@ -69,7 +69,7 @@ export class SqueezeNet11 extends ZooModel {
         new Fire(512, 64, 256, 256),
       ]),
     );
-    this.classifier = this.registerModule('classifier', new Seq([new Dropout(o.dropout ?? 0.5), finalConv(512, numClasses), ReLU(), new AdaptiveAvgPool2d(1)]));
+    this.classifier = this.registerModule('classifier', new Seq([new Dropout(o.dropout ?? 0.5), finalConv(512, numClasses), ReLU({ inplace: true }), new AdaptiveAvgPool2d(1)]));
     this.allBlocks = this.features.children().map(([n, m]) => ({ name: `features.${n}`, module: m }));
     // torchvision's init: kaiming_uniform (a=0, fan_in) for the feature convs, biases zero
     for (const [, m] of this.features.namedModules()) {

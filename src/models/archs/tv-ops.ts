@@ -4,7 +4,7 @@
 // torchvision 0.14's so state dicts load unchanged.
 import { keep, noGrad, rand, zeros, type Tensor } from '../../torch/index.js';
 import { Module } from '../../nn/module.js';
-import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Linear, ReLU, Seq, Sigmoid, kaimingNormalFanOut, normalParam } from '../../nn/modules/index.js';
+import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Linear, ReLU, Seq, Sigmoid, kaimingNormalFanOut, normalParam, type ActivationOptions } from '../../nn/modules/index.js';
 import type { ArchConfig, Block } from '../zoo-model.js';
 import type { CreateOptions } from '../registry.js';
 
@@ -43,7 +43,7 @@ export function makeDivisible(v: number, divisor: number, minValue?: number): nu
 }
 
 export type NormFactory = (channels: number) => Module;
-export type ActFactory = () => Module;
+export type ActFactory = (o?: ActivationOptions) => Module;
 
 export interface ConvNormActOptions {
   kernel?: number;
@@ -78,7 +78,8 @@ export function convNormAct(inC: number, outC: number, o: ConvNormActOptions = {
     }),
   );
   if (norm) seq.add('1', norm(outC));
-  if (act) seq.add(String(seq.length), act());
+  // torchvision's Conv2dNormActivation builds its activation with inplace=True
+  if (act) seq.add(String(seq.length), act({ inplace: true }));
   return seq;
 }
 

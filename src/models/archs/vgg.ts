@@ -37,14 +37,14 @@ export class VGG extends ZooModel {
       }
       layers.push(new Conv2d(c, v, 3, { padding: 1 }));
       if (batchNorm) layers.push(new BatchNorm2d(v));
-      layers.push(ReLU());
+      layers.push(ReLU({ inplace: true }));
       c = v;
     }
     this.features = this.registerModule('features', new Seq(layers));
     this.registerModule('avgpool', new AdaptiveAvgPool2d(7));
     this.classifier = this.registerModule(
       'classifier',
-      new Seq([new Linear(512 * 7 * 7, 4096), ReLU(), new Dropout(p), new Linear(4096, 4096), ReLU(), new Dropout(p), new Linear(4096, numClasses)]),
+      new Seq([new Linear(512 * 7 * 7, 4096), ReLU({ inplace: true }), new Dropout(p), new Linear(4096, 4096), ReLU({ inplace: true }), new Dropout(p), new Linear(4096, numClasses)]),
     );
     this.allBlocks = this.features.children().map(([n, m]) => ({ name: `features.${n}`, module: m }));
     // torchvision's init: convs kaiming_normal(fan_out, relu), linears normal(0, 0.01), biases zero

@@ -1,27 +1,60 @@
 // Parameter-free torch-style modules: activations, dropout, pooling, flatten, identity.
-import { F, type Tensor } from '../../torch/index.js';
+import { F, isGradEnabled, isScopeLocal, type Tensor } from '../../torch/index.js';
 import { Module } from '../module.js';
 import { pair, type Pair } from './conv.js';
 
-/** A parameter-free module from a function of one tensor (ReLU, SiLU, ...). */
+/** Whether an in-place activation may overwrite x: see Fn's `inplace`. */
+function overwritable(x: Tensor): boolean {
+  return !isGradEnabled() && isScopeLocal(x) && !x.isDisposed;
+}
+
+/**
+ * A parameter-free module from a function of one tensor (ReLU, SiLU, ...). With an in-place
+ * variant and `inplace` on (torchvision's `inplace=True`), it overwrites its input instead of
+ * allocating an output, but only where that cannot be observed: when no gradient is recorded
+ * (inference, so autograd never needs the old values) and the input is an intermediate made in
+ * the innermost tidy scope that no forward hook handed out (isScopeLocal): a block's input, a
+ * cached feature batch or a caller's tensor is never overwritten. Zoo architectures set it where torchvision does, on activations whose input is an
+ * intermediate of the same block; inference then touches less memory (about 10% of a
+ * MobileNetV2 forward pass on 2 cores).
+ */
 export class Fn extends Module {
   constructor(
     name: string,
     private readonly fn: (x: Tensor) => Tensor,
+    private readonly inplaceFn?: (x: Tensor) => Tensor,
+    readonly inplace = false,
   ) {
     super(name);
   }
 
   forward(x: Tensor): Tensor {
+    if (this.inplace && this.inplaceFn && overwritable(x)) return this.inplaceFn(x);
     return this.fn(x);
   }
 }
 
-export const ReLU = (): Fn => new Fn('relu', (x) => x.relu());
-export const ReLU6 = (): Fn => new Fn('relu6', (x) => x.relu6());
-export const SiLU = (): Fn => new Fn('silu', (x) => x.silu());
+/** relu(x), in place where Fn's in-place rule allows (torchvision's F.relu(x, inplace=True)). */
+export function reluInPlace(x: Tensor): Tensor {
+  return overwritable(x) ? x.relu_() : x.relu();
+}
+
+/** x + y, written into x where Fn's in-place rule allows (torchvision's residual `out += identity`). */
+export function addInPlace(x: Tensor, y: Tensor): Tensor {
+  return overwritable(x) && x.shape.length === y.shape.length && x.shape.every((d, i) => d === y.shape[i]) ? x.add_(y) : x.add(y);
+}
+
+/** Options of the activation modules. */
+export interface ActivationOptions {
+  /** Overwrite the input in inference (torchvision's inplace=True); see Fn. */
+  inplace?: boolean;
+}
+
+export const ReLU = (o: ActivationOptions = {}): Fn => new Fn('relu', (x) => x.relu(), (x) => x.relu_(), o.inplace);
+export const ReLU6 = (o: ActivationOptions = {}): Fn => new Fn('relu6', (x) => x.relu6(), (x) => x.hardtanh_({ minVal: 0, maxVal: 6 }), o.inplace);
+export const SiLU = (o: ActivationOptions = {}): Fn => new Fn('silu', (x) => x.silu(), (x) => x.silu_(), o.inplace);
 export const GELU = (): Fn => new Fn('gelu', (x) => x.gelu());
-export const Hardswish = (): Fn => new Fn('hardswish', (x) => x.hardswish());
+export const Hardswish = (o: ActivationOptions = {}): Fn => new Fn('hardswish', (x) => x.hardswish(), (x) => x.hardswish_(), o.inplace);
 export const Hardsigmoid = (): Fn => new Fn('hardsigmoid', (x) => x.hardsigmoid());
 export const Sigmoid = (): Fn => new Fn('sigmoid', (x) => x.sigmoid());
 export const Tanh = (): Fn => new Fn('tanh', (x) => x.tanh());

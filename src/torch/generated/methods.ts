@@ -159,10 +159,13 @@ declare module '../tensor.js' {
     selu(): Tensor;
     gelu(o?: { approximate?: string }): Tensor;
     silu(): Tensor;
+    silu_(): Tensor;
     mish(): Tensor;
     hardswish(): Tensor;
+    hardswish_(): Tensor;
     hardsigmoid(): Tensor;
     hardtanh(o?: { minVal?: number | boolean; maxVal?: number | boolean }): Tensor;
+    hardtanh_(o?: { minVal?: number | boolean; maxVal?: number | boolean }): Tensor;
     softplus(o?: { beta?: number | boolean; threshold?: number | boolean }): Tensor;
     sigmoid(): Tensor;
     tanh(): Tensor;
@@ -338,10 +341,13 @@ Tensor.prototype.elu = function (this: Tensor, ...args: any[]) { return (ops.elu
 Tensor.prototype.selu = function (this: Tensor, ...args: any[]) { return (ops.selu as any)(this, ...args); };
 Tensor.prototype.gelu = function (this: Tensor, ...args: any[]) { return (ops.gelu as any)(this, ...args); };
 Tensor.prototype.silu = function (this: Tensor, ...args: any[]) { return (ops.silu as any)(this, ...args); };
+Tensor.prototype.silu_ = function (this: Tensor, ...args: any[]) { return (ops.silu_ as any)(this, ...args); };
 Tensor.prototype.mish = function (this: Tensor, ...args: any[]) { return (ops.mish as any)(this, ...args); };
 Tensor.prototype.hardswish = function (this: Tensor, ...args: any[]) { return (ops.hardswish as any)(this, ...args); };
+Tensor.prototype.hardswish_ = function (this: Tensor, ...args: any[]) { return (ops.hardswish_ as any)(this, ...args); };
 Tensor.prototype.hardsigmoid = function (this: Tensor, ...args: any[]) { return (ops.hardsigmoid as any)(this, ...args); };
 Tensor.prototype.hardtanh = function (this: Tensor, ...args: any[]) { return (ops.hardtanh as any)(this, ...args); };
+Tensor.prototype.hardtanh_ = function (this: Tensor, ...args: any[]) { return (ops.hardtanh_ as any)(this, ...args); };
 Tensor.prototype.softplus = function (this: Tensor, ...args: any[]) { return (ops.softplus as any)(this, ...args); };
 Tensor.prototype.sigmoid = function (this: Tensor, ...args: any[]) { return (ops.sigmoid as any)(this, ...args); };
 Tensor.prototype.tanh = function (this: Tensor, ...args: any[]) { return (ops.tanh as any)(this, ...args); };

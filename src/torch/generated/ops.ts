@@ -220,10 +220,13 @@ const op_elu = lazy('aten::elu', '');
 const op_selu = lazy('aten::selu', '');
 const op_gelu = lazy('aten::gelu', '');
 const op_silu = lazy('aten::silu', '');
+const op_silu_ = lazy('aten::silu_', '');
 const op_mish = lazy('aten::mish', '');
 const op_hardswish = lazy('aten::hardswish', '');
+const op_hardswish_ = lazy('aten::hardswish_', '');
 const op_hardsigmoid = lazy('aten::hardsigmoid', '');
 const op_hardtanh = lazy('aten::hardtanh', '');
+const op_hardtanh_ = lazy('aten::hardtanh_', '');
 const op_softplus = lazy('aten::softplus', '');
 const op_sigmoid = lazy('aten::sigmoid', '');
 const op_tanh = lazy('aten::tanh', '');
@@ -1850,6 +1853,15 @@ export function silu(self: Tensor): Tensor {
 }
 
 /**
+ * aten::silu_(Tensor(a!) self) -> Tensor(a!)
+ */
+export function silu_(self: Tensor): Tensor {
+  native.call(op_silu_(), [th(self, "aten::silu_: argument 'self'")]);
+  self.invalidate();
+  return self;
+}
+
+/**
  * aten::mish(Tensor self) -> Tensor
  */
 export function mish(self: Tensor): Tensor {
@@ -1861,6 +1873,15 @@ export function mish(self: Tensor): Tensor {
  */
 export function hardswish(self: Tensor): Tensor {
   return wrap(native.call(op_hardswish(), [th(self, "aten::hardswish: argument 'self'")]) as TensorHandle);
+}
+
+/**
+ * aten::hardswish_(Tensor(a!) self) -> Tensor(a!)
+ */
+export function hardswish_(self: Tensor): Tensor {
+  native.call(op_hardswish_(), [th(self, "aten::hardswish_: argument 'self'")]);
+  self.invalidate();
+  return self;
 }
 
 /**
@@ -1876,6 +1897,16 @@ export function hardsigmoid(self: Tensor): Tensor {
 export function hardtanh(self: Tensor, o?: { minVal?: number | boolean; maxVal?: number | boolean }): Tensor {
   const oo: NonNullable<typeof o> = o ?? {};
   return wrap(native.call(op_hardtanh(), [th(self, "aten::hardtanh: argument 'self'"), (oo.minVal === undefined ? undefined : oo.minVal), (oo.maxVal === undefined ? undefined : oo.maxVal)]) as TensorHandle);
+}
+
+/**
+ * aten::hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)
+ */
+export function hardtanh_(self: Tensor, o?: { minVal?: number | boolean; maxVal?: number | boolean }): Tensor {
+  const oo: NonNullable<typeof o> = o ?? {};
+  native.call(op_hardtanh_(), [th(self, "aten::hardtanh_: argument 'self'"), (oo.minVal === undefined ? undefined : oo.minVal), (oo.maxVal === undefined ? undefined : oo.maxVal)]);
+  self.invalidate();
+  return self;
 }
 
 /**
