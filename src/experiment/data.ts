@@ -8,7 +8,7 @@ import { decodeAll, type DecodedImages, type SkippedFile } from '../data/images.
 import { imageSource } from '../data/image-source.js';
 import { mixSeed, seededRandom, stratifiedSplit, type BatchSource } from '../data/source.js';
 import { channelStats, createAugmentation, type Augmentation, type ChannelStats } from '../data/augment/index.js';
-import { createModel, type ArchConfig } from '../models/index.js';
+import { archPreprocessing } from '../models/index.js';
 import type { ExperimentConfig } from './types.js';
 import { repoRoot } from './env.js';
 
@@ -31,26 +31,12 @@ export interface PreparedData {
   fromCache: boolean;
 }
 
-const archConfigs = new Map<string, ArchConfig>();
-
-/** An architecture's default config (input size, mean, std, ...), built once per process. */
-export function archConfig(name: string): ArchConfig {
-  let c = archConfigs.get(name);
-  if (!c) {
-    const m = createModel(name);
-    c = structuredClone(m.config);
-    m.dispose();
-    archConfigs.set(name, c);
-  }
-  return c;
-}
-
 /** [height, width] the model sees: data.image_size, else model.input_shape, else the architecture's input size, else 64x64. */
 export function imageSizeOf(cfg: ExperimentConfig): [number, number] {
   if (cfg.data.image_size) return cfg.data.image_size;
   if (cfg.model.input_shape) return [cfg.model.input_shape[1], cfg.model.input_shape[2]];
   if (cfg.model.arch) {
-    const [, h, w] = archConfig(cfg.model.arch).inputSize;
+    const [, h, w] = archPreprocessing(cfg.model.arch).inputSize;
     return [h, w];
   }
   return [64, 64];
@@ -62,7 +48,7 @@ export function modelNormalization(cfg: ExperimentConfig): { mean: [number, numb
   const n = cfg.model.normalize ?? 'arch';
   if (n === 'none') return null;
   if (n === 'arch') {
-    const a = archConfig(cfg.model.arch);
+    const a = archPreprocessing(cfg.model.arch);
     return { mean: [...a.mean], std: [...a.std] };
   }
   return { mean: [...n.mean], std: [...n.std] };

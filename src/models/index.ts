@@ -1,7 +1,7 @@
 // The architecture zoo, weight importers and model surgery.
 import './archs/index.js';
 export { ZooModel, type ArchConfig, type Block } from './zoo-model.js';
-export { registerArch, createModel, archNames, type CreateOptions, type ArchFactory } from './registry.js';
+export { registerArch, createModel, archNames, archPreprocessing, type CreateOptions, type ArchFactory, type ArchPreprocessing } from './registry.js';
 export {
   blockParameters,
   headParameters,

@@ -1,6 +1,6 @@
 // The architecture registry: name -> factory and default config. Architectures register
 // themselves from their own files (archs/*.ts); listArchs() is what `fovea models` prints.
-import type { ZooModel } from './zoo-model.js';
+import type { ArchConfig, ZooModel } from './zoo-model.js';
 
 export interface CreateOptions {
   /** Classes of the classifier (default: the architecture's, 1000 for ImageNet ones). */
@@ -11,11 +11,29 @@ export interface CreateOptions {
 
 export type ArchFactory = (o: CreateOptions) => ZooModel;
 
-const archs = new Map<string, ArchFactory>();
+/**
+ * What data preparation needs from an architecture (input size, mean, std, resize before the
+ * centre crop), known without building it. Each architecture's config carries the same values
+ * (test/models/zoo-parity.test.ts checks it).
+ */
+export type ArchPreprocessing = Readonly<Pick<ArchConfig, 'inputSize' | 'mean' | 'std' | 'resizeShortSide'>>;
 
-export function registerArch(name: string, factory: ArchFactory): void {
+const archs = new Map<string, { factory: ArchFactory; preprocessing: ArchPreprocessing }>();
+
+export function registerArch(name: string, factory: ArchFactory, preprocessing: ArchPreprocessing): void {
   if (archs.has(name)) throw new Error(`architecture '${name}' is registered twice`);
-  archs.set(name, factory);
+  archs.set(name, { factory, preprocessing });
+}
+
+function entry(name: string): { factory: ArchFactory; preprocessing: ArchPreprocessing } {
+  const e = archs.get(name);
+  if (!e) throw new Error(`unknown architecture '${name}'; known: ${archNames().join(', ')}`);
+  return e;
+}
+
+/** The architecture's default preprocessing (a copy), without building the model. */
+export function archPreprocessing(name: string): ArchPreprocessing {
+  return structuredClone(entry(name).preprocessing);
 }
 
 export function archNames(): string[] {
@@ -24,7 +42,5 @@ export function archNames(): string[] {
 
 /** Builds an architecture with fresh (random) weights. */
 export function createModel(name: string, o: CreateOptions = {}): ZooModel {
-  const f = archs.get(name);
-  if (!f) throw new Error(`unknown architecture '${name}'; known: ${archNames().join(', ')}`);
-  return f(o);
+  return entry(name).factory(o);
 }

@@ -17,7 +17,7 @@ import { TinyZoo } from '../models/tiny-zoo.js';
 import { colourClasses, tempDir } from '../data/fixtures.js';
 
 T.setNumThreads(1);
-registerArch('tiny_zoo_test', (o) => new TinyZoo(o.numClasses ?? 3));
+registerArch('tiny_zoo_test', (o) => new TinyZoo(o.numClasses ?? 3), { inputSize: [3, 16, 16], mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] });
 
 const tmp = tempDir('zoo-run');
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));

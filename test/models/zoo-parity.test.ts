@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as T from '../../src/torch/index.js';
-import { archNames, createModel, type ZooModel } from '../../src/models/index.js';
+import { archNames, archPreprocessing, createModel, type ZooModel } from '../../src/models/index.js';
 import { AdaptiveAvgPool2d, Flatten, Linear, Seq } from '../../src/nn/modules/index.js';
 
 // The sets of tools/fixtures/make_zoo_fixtures.py (`--list` prints them).
@@ -129,6 +129,13 @@ for (const name of archNames()) {
         const x = T.randn([2, 3, size, size]);
         const cfg = model.config;
         assert.equal(cfg.name, name);
+        // the registry knows the preprocessing without building the model, and agrees with it
+        const pre = archPreprocessing(name);
+        assert.deepEqual(
+          { inputSize: cfg.inputSize, mean: cfg.mean, std: cfg.std, resizeShortSide: cfg.resizeShortSide },
+          { inputSize: pre.inputSize, mean: pre.mean, std: pre.std, resizeShortSide: pre.resizeShortSide },
+          'registry preprocessing = model.config',
+        );
         model.eval();
         T.noGrad(() => {
           const f = model.forwardFeatures(x);

@@ -6,8 +6,11 @@ import type { Tensor } from '../../torch/index.js';
 import { AdaptiveAvgPool2d, Conv2d, Dropout, Linear, MaxPool2d, ReLU, Seq } from '../../nn/modules/index.js';
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
-import { numberOption, tvConfig } from './tv-ops.js';
+import { numberOption, tvConfig, tvPreprocessing } from './tv-ops.js';
 import { runUpTo } from './vgg.js';
+
+/** Input size, mean/std and resize of the pretrained weights' evaluation (registry and config). */
+const PREPROCESSING = tvPreprocessing();
 
 export class AlexNet extends ZooModel {
   readonly features: Seq;
@@ -56,4 +59,4 @@ export class AlexNet extends ZooModel {
   }
 }
 
-registerArch('alexnet', (o: CreateOptions) => new AlexNet({ numClasses: o.numClasses, dropout: numberOption(o, 'dropout', 0.5, (v) => v >= 0 && v < 1) }));
+registerArch('alexnet', (o: CreateOptions) => new AlexNet({ numClasses: o.numClasses, dropout: numberOption(o, 'dropout', 0.5, (v) => v >= 0 && v < 1) }), PREPROCESSING);

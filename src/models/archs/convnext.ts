@@ -8,7 +8,10 @@ import { Module } from '../../nn/module.js';
 import { AdaptiveAvgPool2d, Conv2d, Flatten, Fn, GELU, LayerNorm, LayerNorm2d, Linear, Seq, StochasticDepth, normalParam } from '../../nn/modules/index.js';
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
-import { convNormAct, initTorchvision, numberOption, stageBlocks, tvConfig } from './tv-ops.js';
+import { convNormAct, initTorchvision, numberOption, stageBlocks, tvConfig, tvPreprocessing } from './tv-ops.js';
+
+/** Input size, mean/std and resize of the pretrained weights' evaluation (registry and config). */
+const PREPROCESSING = tvPreprocessing(236);
 
 const permute = (dims: number[]): Fn => new Fn('permute', (x) => x.permute(dims));
 
@@ -64,7 +67,7 @@ export class ConvNeXt extends ZooModel {
     const last = setting[setting.length - 1];
     const lastChannels = last[1] ?? last[0];
     const numClasses = o.numClasses ?? 1000;
-    super(tvConfig(name, 'classifier.2', lastChannels, numClasses, 236));
+    super(tvConfig(name, 'classifier.2', lastChannels, numClasses, PREPROCESSING));
     const sdProb = o.stochasticDepthProb ?? 0.1;
     const layerScale = o.layerScale ?? 1e-6;
     const norm = (c: number): LayerNorm2d => new LayerNorm2d(c, 1e-6);
@@ -117,4 +120,5 @@ registerArch('convnext_tiny', (o: CreateOptions) =>
       stochasticDepthProb: numberOption(o, 'stochasticDepthProb', 0.1, (v) => v >= 0 && v <= 1),
     },
   ),
+  PREPROCESSING,
 );

@@ -14,7 +14,10 @@ import { Module, type LoadStateDictResult } from '../../nn/module.js';
 import { AvgPool2d, BatchNorm2d, Conv2d, Linear, MaxPool2d, ReLU, Seq, normalParam, torchFans } from '../../nn/modules/index.js';
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
-import { numberOption, tvConfig } from './tv-ops.js';
+import { numberOption, tvConfig, tvPreprocessing } from './tv-ops.js';
+
+/** Input size, mean/std and resize of the pretrained weights' evaluation (registry and config). */
+const PREPROCESSING = tvPreprocessing();
 
 export class DenseLayer extends Module {
   readonly norm1: BatchNorm2d;
@@ -140,4 +143,5 @@ registerArch('densenet121', (o: CreateOptions) =>
     numClasses: o.numClasses,
     dropRate: numberOption(o, 'dropRate', 0, (v) => v >= 0 && v < 1),
   }),
+  PREPROCESSING,
 );

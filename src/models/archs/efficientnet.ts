@@ -7,7 +7,10 @@ import { Module } from '../../nn/module.js';
 import { AdaptiveAvgPool2d, Dropout, Linear, Seq, SiLU, StochasticDepth } from '../../nn/modules/index.js';
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
-import { SqueezeExcitation, convNormAct, initTorchvision, linearUniform, makeDivisible, numberOption, stageBlocks, tvConfig } from './tv-ops.js';
+import { SqueezeExcitation, convNormAct, initTorchvision, linearUniform, makeDivisible, numberOption, stageBlocks, tvConfig, tvPreprocessing } from './tv-ops.js';
+
+/** Input size, mean/std and resize of the pretrained weights' evaluation (registry and config). */
+const PREPROCESSING = tvPreprocessing();
 
 interface MBConvConfig {
   expandRatio: number;
@@ -115,4 +118,5 @@ registerArch('efficientnet_b0', (o: CreateOptions) =>
     dropout: numberOption(o, 'dropout', 0.2, (v) => v >= 0 && v < 1),
     stochasticDepthProb: numberOption(o, 'stochasticDepthProb', 0.2, (v) => v >= 0 && v <= 1),
   }),
+  PREPROCESSING,
 );

@@ -16,7 +16,10 @@ import { Module } from '../../nn/module.js';
 import { AvgPool2d, Conv2d, Identity, Linear, MaxPool2d, Seq } from '../../nn/modules/index.js';
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
-import { kerasBN, kerasConfig, kerasInit } from './keras-ops.js';
+import { kerasBN, kerasConfig, kerasInit, kerasPreprocessing } from './keras-ops.js';
+
+/** Input size, mean/std and resize of the pretrained weights' evaluation (registry and config). */
+const PREPROCESSING = kerasPreprocessing(299);
 
 /** Keras conv2d_bn: Conv2D(use_bias=False), BatchNormalization(scale=False), optional ReLU. */
 export class ConvBn extends Module {
@@ -110,7 +113,7 @@ export class InceptionResNetV2 extends ZooModel {
 
   constructor(o: { numClasses?: number } = {}) {
     const numClasses = o.numClasses ?? 1000;
-    super(kerasConfig('inception_resnet_v2', 'predictions', 1536, numClasses, 299));
+    super(kerasConfig('inception_resnet_v2', 'predictions', 1536, numClasses, PREPROCESSING));
     const add = (name: string, m: Module): void => {
       this.registerModule(name, m);
       m.name = name;
@@ -173,4 +176,4 @@ export class InceptionResNetV2 extends ZooModel {
   }
 }
 
-registerArch('inception_resnet_v2', (o: CreateOptions) => new InceptionResNetV2({ numClasses: o.numClasses }));
+registerArch('inception_resnet_v2', (o: CreateOptions) => new InceptionResNetV2({ numClasses: o.numClasses }), PREPROCESSING);

@@ -14,7 +14,10 @@ import { Module, type LoadStateDictResult } from '../../nn/module.js';
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, Fn, Linear, MaxPool2d, normalParam, reluInPlace, type Pair } from '../../nn/modules/index.js';
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
-import { IMAGENET_MEAN, IMAGENET_STD, numberOption, tvConfig } from './tv-ops.js';
+import { IMAGENET_MEAN, IMAGENET_STD, numberOption, tvConfig, tvPreprocessing } from './tv-ops.js';
+
+/** Input size, mean/std and resize of the pretrained weights' evaluation (registry and config). */
+const PREPROCESSING = tvPreprocessing(342, 299);
 
 export class BasicConv2d extends Module {
   readonly conv: Conv2d;
@@ -192,7 +195,7 @@ export class InceptionV3 extends ZooModel {
 
   constructor(o: InceptionV3Options = {}) {
     const numClasses = o.numClasses ?? 1000;
-    super({ ...tvConfig('inception_v3', 'fc', 2048, numClasses, 342), inputSize: [3, 299, 299] });
+    super(tvConfig('inception_v3', 'fc', 2048, numClasses, PREPROCESSING));
     const features: [string, Module][] = [
       ['Conv2d_1a_3x3', new BasicConv2d(3, 32, 3, { stride: 2 })],
       ['Conv2d_2a_3x3', new BasicConv2d(32, 32, 3)],
@@ -247,4 +250,5 @@ registerArch('inception_v3', (o: CreateOptions) =>
     dropout: numberOption(o, 'dropout', 0.5, (v) => v >= 0 && v < 1),
     transformInput: o.transformInput === true,
   }),
+  PREPROCESSING,
 );

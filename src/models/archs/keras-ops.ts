@@ -8,24 +8,20 @@ import { BatchNorm2d, Conv2d, Linear, SeparableConv2d, pair, type Pair } from '.
 import { initTensor, kerasFans, type InitializerConfig } from '../../nn/init.js';
 import { samePads } from '../../nn/layers/padding.js';
 import type { ArchConfig } from '../zoo-model.js';
+import type { ArchPreprocessing } from '../registry.js';
 
 /** Keras 'tf' preprocessing, x / 127.5 - 1, on pixels scaled to [0, 1]. */
 export const TF_MEAN: [number, number, number] = [0.5, 0.5, 0.5];
 export const TF_STD: [number, number, number] = [0.5, 0.5, 0.5];
 
-/** A Keras-application ImageNet config (resize to size / 0.875 before the centre crop). */
-export function kerasConfig(name: string, classifier: string, numFeatures: number, numClasses: number, size = 224): ArchConfig {
-  return {
-    name,
-    inputSize: [3, size, size],
-    mean: [...TF_MEAN],
-    std: [...TF_STD],
-    classifier,
-    numFeatures,
-    numClasses,
-    source: 'keras',
-    resizeShortSide: Math.round(size / 0.875),
-  };
+/** Keras applications' ImageNet evaluation: resize to size / 0.875, centre crop, x / 127.5 - 1. */
+export function kerasPreprocessing(size = 224): ArchPreprocessing {
+  return { inputSize: [3, size, size], mean: [...TF_MEAN], std: [...TF_STD], resizeShortSide: Math.round(size / 0.875) };
+}
+
+/** A Keras-application ImageNet config (by default 224 input). */
+export function kerasConfig(name: string, classifier: string, numFeatures: number, numClasses: number, pre: ArchPreprocessing = kerasPreprocessing()): ArchConfig {
+  return { name, ...structuredClone(pre), classifier, numFeatures, numClasses, source: 'keras' };
 }
 
 /** Keras BatchNormalization: epsilon 1e-3, Keras momentum (PyTorch's is 1 - it), scale=False drops 'weight'. */

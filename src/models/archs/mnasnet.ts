@@ -7,7 +7,10 @@ import { Module } from '../../nn/module.js';
 import { BatchNorm2d, Conv2d, Dropout, Linear, ReLU, Seq } from '../../nn/modules/index.js';
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
-import { initTorchvision, linearUniform, numberOption, tvConfig } from './tv-ops.js';
+import { initTorchvision, linearUniform, numberOption, tvConfig, tvPreprocessing } from './tv-ops.js';
+
+/** Input size, mean/std and resize of the pretrained weights' evaluation (registry and config). */
+const PREPROCESSING = tvPreprocessing();
 
 const BN_MOMENTUM = 1 - 0.9997;
 
@@ -110,5 +113,5 @@ for (const [name, alpha] of [
   ['mnasnet0_5', 0.5],
   ['mnasnet1_0', 1.0],
 ] as const) {
-  registerArch(name, (o: CreateOptions) => new MNASNet(name, alpha, { numClasses: o.numClasses, dropout: numberOption(o, 'dropout', 0.2, (v) => v >= 0 && v < 1) }));
+  registerArch(name, (o: CreateOptions) => new MNASNet(name, alpha, { numClasses: o.numClasses, dropout: numberOption(o, 'dropout', 0.2, (v) => v >= 0 && v < 1) }), PREPROCESSING);
 }

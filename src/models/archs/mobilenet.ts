@@ -17,8 +17,11 @@ import type { Module } from '../../nn/module.js';
 import { Conv2d, Dropout, Identity, ReLU6 } from '../../nn/modules/index.js';
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
-import { Conv2dSame, ZeroPad2d, kerasBN, kerasConfig, kerasInit } from './keras-ops.js';
+import { Conv2dSame, ZeroPad2d, kerasBN, kerasConfig, kerasInit, kerasPreprocessing } from './keras-ops.js';
 import { numberOption } from './tv-ops.js';
+
+/** Input size, mean/std and resize of the pretrained weights' evaluation (registry and config). */
+const PREPROCESSING = kerasPreprocessing();
 
 export interface MobileNetOptions {
   numClasses?: number;
@@ -116,7 +119,7 @@ function factory(name: string, alpha?: number) {
     });
 }
 
-registerArch('mobilenet', factory('mobilenet'));
-registerArch('mobilenet_025', factory('mobilenet_025', 0.25));
-registerArch('mobilenet_050', factory('mobilenet_050', 0.5));
-registerArch('mobilenet_075', factory('mobilenet_075', 0.75));
+registerArch('mobilenet', factory('mobilenet'), PREPROCESSING);
+registerArch('mobilenet_025', factory('mobilenet_025', 0.25), PREPROCESSING);
+registerArch('mobilenet_050', factory('mobilenet_050', 0.5), PREPROCESSING);
+registerArch('mobilenet_075', factory('mobilenet_075', 0.75), PREPROCESSING);

@@ -7,7 +7,10 @@ import { Module } from '../../nn/module.js';
 import { BatchNorm2d, Conv2d, Dropout, Linear, ReLU6, Seq } from '../../nn/modules/index.js';
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
-import { convNormAct, initTorchvision, linearNormal, makeDivisible, numberOption, tvConfig } from './tv-ops.js';
+import { convNormAct, initTorchvision, linearNormal, makeDivisible, numberOption, tvConfig, tvPreprocessing } from './tv-ops.js';
+
+/** Input size, mean/std and resize of the pretrained weights' evaluation (registry and config). */
+const PREPROCESSING = tvPreprocessing();
 
 export class InvertedResidualV2 extends Module {
   readonly useResConnect: boolean;
@@ -95,4 +98,5 @@ registerArch('mobilenet_v2', (o: CreateOptions) =>
     widthMult: numberOption(o, 'widthMult', 1),
     dropout: numberOption(o, 'dropout', 0.2, (v) => v >= 0 && v < 1),
   }),
+  PREPROCESSING,
 );

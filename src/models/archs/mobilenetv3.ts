@@ -7,7 +7,10 @@ import { Module } from '../../nn/module.js';
 import { AdaptiveAvgPool2d, BatchNorm2d, Dropout, Hardsigmoid, Hardswish, Linear, ReLU, Seq } from '../../nn/modules/index.js';
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
-import { SqueezeExcitation, convNormAct, initTorchvision, linearNormal, makeDivisible, numberOption, tvConfig, type NormFactory } from './tv-ops.js';
+import { SqueezeExcitation, convNormAct, initTorchvision, linearNormal, makeDivisible, numberOption, tvConfig, type NormFactory, tvPreprocessing } from './tv-ops.js';
+
+/** Input size, mean/std and resize of the pretrained weights' evaluation (registry and config). */
+const PREPROCESSING = tvPreprocessing();
 
 /** One row of the paper's Tables 1 and 2 (channels already scaled by the width multiplier). */
 interface BneckConfig {
@@ -182,5 +185,5 @@ function factory(arch: MobileNetV3Variant) {
     });
 }
 
-registerArch('mobilenet_v3_large', factory('mobilenet_v3_large'));
-registerArch('mobilenet_v3_small', factory('mobilenet_v3_small'));
+registerArch('mobilenet_v3_large', factory('mobilenet_v3_large'), PREPROCESSING);
+registerArch('mobilenet_v3_small', factory('mobilenet_v3_small'), PREPROCESSING);

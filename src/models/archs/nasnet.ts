@@ -26,7 +26,10 @@ import { Module } from '../../nn/module.js';
 import { Conv2d, Identity, Linear, ReLU, SeparableConv2d } from '../../nn/modules/index.js';
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
-import { kerasBN, kerasConfig, kerasInit, padSame } from './keras-ops.js';
+import { kerasBN, kerasConfig, kerasInit, padSame, kerasPreprocessing } from './keras-ops.js';
+
+/** Input size, mean/std and resize of the pretrained weights' evaluation (registry and config). */
+const PREPROCESSING = kerasPreprocessing();
 
 const BN_MOMENTUM = 0.9997;
 const bn = (c: number): Module => kerasBN(c, { momentum: BN_MOMENTUM });
@@ -220,7 +223,7 @@ export class NASNet extends ZooModel {
     const mult = o.filterMultiplier ?? 2;
     if (penultimate % (24 * mult ** 2) !== 0) throw new Error(`NASNet: penultimateFilters must be a multiple of 24 * filterMultiplier^2, got ${penultimate}`);
     const filters = penultimate / 24;
-    super(kerasConfig(o.name ?? 'nasnet_mobile', 'predictions', penultimate, numClasses, o.size ?? 224));
+    super(kerasConfig(o.name ?? 'nasnet_mobile', 'predictions', penultimate, numClasses, kerasPreprocessing(o.size ?? 224)));
     const add = (name: string, m: Module): void => {
       this.registerModule(name, m);
       m.name = name;
@@ -269,4 +272,4 @@ export class NASNet extends ZooModel {
   }
 }
 
-registerArch('nasnet_mobile', (o: CreateOptions) => new NASNet({ numClasses: o.numClasses }));
+registerArch('nasnet_mobile', (o: CreateOptions) => new NASNet({ numClasses: o.numClasses }), PREPROCESSING);

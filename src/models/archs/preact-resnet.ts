@@ -13,8 +13,11 @@ import { Module } from '../../nn/module.js';
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Linear, MaxPool2d, ReLU, Seq, kaimingNormalFanOut } from '../../nn/modules/index.js';
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
-import { tvConfig } from './tv-ops.js';
+import { tvConfig, tvPreprocessing } from './tv-ops.js';
 import { residualStages, resnetStem } from './resnet.js';
+
+/** Input size, mean/std and resize of the pretrained weights' evaluation (registry and config). */
+const PREPROCESSING = tvPreprocessing();
 
 /** A full pre-activation unit: 'basic' (3x3, 3x3) or 'bottleneck' (1x1, 3x3, 1x1 x4). */
 export class PreActBlock extends Module {
@@ -90,5 +93,5 @@ export class PreActResNet extends ZooModel {
   }
 }
 
-registerArch('preact_resnet18', (o: CreateOptions) => new PreActResNet('preact_resnet18', 'basic', [2, 2, 2, 2], { numClasses: o.numClasses }));
-registerArch('preact_resnet50', (o: CreateOptions) => new PreActResNet('preact_resnet50', 'bottleneck', [3, 4, 6, 3], { numClasses: o.numClasses }));
+registerArch('preact_resnet18', (o: CreateOptions) => new PreActResNet('preact_resnet18', 'basic', [2, 2, 2, 2], { numClasses: o.numClasses }), PREPROCESSING);
+registerArch('preact_resnet50', (o: CreateOptions) => new PreActResNet('preact_resnet50', 'bottleneck', [3, 4, 6, 3], { numClasses: o.numClasses }), PREPROCESSING);

@@ -8,7 +8,10 @@ import { Module } from '../../nn/module.js';
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Linear, MaxPool2d, ReLU, Seq, addInPlace, kaimingNormalFanOut } from '../../nn/modules/index.js';
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
-import { tvConfig } from './tv-ops.js';
+import { tvConfig, tvPreprocessing } from './tv-ops.js';
+
+/** Input size, mean/std and resize of the pretrained weights' evaluation (registry and config). */
+const PREPROCESSING = tvPreprocessing();
 
 const conv3x3 = (i: number, o: number, stride = 1): Conv2d => new Conv2d(i, o, 3, { stride, padding: 1, bias: false });
 const conv1x1 = (i: number, o: number, stride = 1): Conv2d => new Conv2d(i, o, 1, { stride, bias: false });
@@ -168,7 +171,7 @@ function factory(name: string, kind: ResidualKind, layers: number[]) {
   return (o: CreateOptions) => new ResNet(name, kind, layers, { numClasses: o.numClasses, zeroInitResidual: o.zeroInitResidual === true });
 }
 
-registerArch('resnet18', factory('resnet18', 'basic', [2, 2, 2, 2]));
-registerArch('resnet34', factory('resnet34', 'basic', [3, 4, 6, 3]));
-registerArch('resnet50', factory('resnet50', 'bottleneck', [3, 4, 6, 3]));
-registerArch('resnet101', factory('resnet101', 'bottleneck', [3, 4, 23, 3]));
+registerArch('resnet18', factory('resnet18', 'basic', [2, 2, 2, 2]), PREPROCESSING);
+registerArch('resnet34', factory('resnet34', 'basic', [3, 4, 6, 3]), PREPROCESSING);
+registerArch('resnet50', factory('resnet50', 'bottleneck', [3, 4, 6, 3]), PREPROCESSING);
+registerArch('resnet101', factory('resnet101', 'bottleneck', [3, 4, 23, 3]), PREPROCESSING);

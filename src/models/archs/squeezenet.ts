@@ -7,7 +7,10 @@ import { Module } from '../../nn/module.js';
 import { AdaptiveAvgPool2d, Conv2d, Dropout, Identity, MaxPool2d, ReLU, Seq, normalParam, torchFans, uniformParam } from '../../nn/modules/index.js';
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
-import { numberOption, tvConfig } from './tv-ops.js';
+import { numberOption, tvConfig, tvPreprocessing } from './tv-ops.js';
+
+/** Input size, mean/std and resize of the pretrained weights' evaluation (registry and config). */
+const PREPROCESSING = tvPreprocessing();
 
 export class Fire extends Module {
   readonly squeeze: Conv2d;
@@ -102,4 +105,4 @@ export class SqueezeNet11 extends ZooModel {
   }
 }
 
-registerArch('squeezenet1_1', (o: CreateOptions) => new SqueezeNet11({ numClasses: o.numClasses, dropout: numberOption(o, 'dropout', 0.5, (v) => v >= 0 && v < 1) }));
+registerArch('squeezenet1_1', (o: CreateOptions) => new SqueezeNet11({ numClasses: o.numClasses, dropout: numberOption(o, 'dropout', 0.5, (v) => v >= 0 && v < 1) }), PREPROCESSING);

@@ -6,24 +6,19 @@ import { keep, noGrad, rand, zeros, type Tensor } from '../../torch/index.js';
 import { Module } from '../../nn/module.js';
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Linear, ReLU, Seq, Sigmoid, kaimingNormalFanOut, normalParam, type ActivationOptions } from '../../nn/modules/index.js';
 import type { ArchConfig, Block } from '../zoo-model.js';
-import type { CreateOptions } from '../registry.js';
+import type { ArchPreprocessing, CreateOptions } from '../registry.js';
 
 export const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
 export const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
 
-/** A torchvision ImageNet config (224 input, resize 256, ImageNet mean/std). */
-export function tvConfig(name: string, classifier: string, numFeatures: number, numClasses: number, resizeShortSide = 256): ArchConfig {
-  return {
-    name,
-    inputSize: [3, 224, 224],
-    mean: [...IMAGENET_MEAN],
-    std: [...IMAGENET_STD],
-    classifier,
-    numFeatures,
-    numClasses,
-    source: 'torchvision',
-    resizeShortSide,
-  };
+/** torchvision's ImageNet evaluation: resize the short side, centre crop `size`, ImageNet mean/std. */
+export function tvPreprocessing(resizeShortSide = 256, size = 224): ArchPreprocessing {
+  return { inputSize: [3, size, size], mean: [...IMAGENET_MEAN], std: [...IMAGENET_STD], resizeShortSide };
+}
+
+/** A torchvision ImageNet config (by default 224 input, resize 256, ImageNet mean/std). */
+export function tvConfig(name: string, classifier: string, numFeatures: number, numClasses: number, pre: ArchPreprocessing = tvPreprocessing()): ArchConfig {
+  return { name, ...structuredClone(pre), classifier, numFeatures, numClasses, source: 'torchvision' };
 }
 
 /** Reads a numeric architecture option (e.g. widthMult), with a default and a range check. */

@@ -8,7 +8,10 @@ import type { Module } from '../../nn/module.js';
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, Linear, MaxPool2d, ReLU, Seq } from '../../nn/modules/index.js';
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
-import { initTorchvision, linearNormal, numberOption, tvConfig } from './tv-ops.js';
+import { initTorchvision, linearNormal, numberOption, tvConfig, tvPreprocessing } from './tv-ops.js';
+
+/** Input size, mean/std and resize of the pretrained weights' evaluation (registry and config). */
+const PREPROCESSING = tvPreprocessing();
 
 /** Channel plan per configuration ('M' = 2x2 max pool). */
 export const VGG_CFGS: Record<string, (number | 'M')[]> = {
@@ -68,5 +71,5 @@ export function runUpTo(seq: Seq, n: number, x: Tensor): Tensor {
 }
 
 const dropoutOf = (o: CreateOptions): number => numberOption(o, 'dropout', 0.5, (v) => v >= 0 && v < 1);
-registerArch('vgg16', (o: CreateOptions) => new VGG('vgg16', VGG_CFGS.D, false, { numClasses: o.numClasses, dropout: dropoutOf(o) }));
-registerArch('vgg16_bn', (o: CreateOptions) => new VGG('vgg16_bn', VGG_CFGS.D, true, { numClasses: o.numClasses, dropout: dropoutOf(o) }));
+registerArch('vgg16', (o: CreateOptions) => new VGG('vgg16', VGG_CFGS.D, false, { numClasses: o.numClasses, dropout: dropoutOf(o) }), PREPROCESSING);
+registerArch('vgg16_bn', (o: CreateOptions) => new VGG('vgg16_bn', VGG_CFGS.D, true, { numClasses: o.numClasses, dropout: dropoutOf(o) }), PREPROCESSING);

@@ -13,7 +13,10 @@ import { Module } from '../../nn/module.js';
 import { Conv2d, Linear, Identity, ReLU, SeparableConv2d } from '../../nn/modules/index.js';
 import { registerArch, type CreateOptions } from '../registry.js';
 import { ZooModel, type Block } from '../zoo-model.js';
-import { MaxPool2dSame, kerasBN, kerasConfig, kerasInit } from './keras-ops.js';
+import { MaxPool2dSame, kerasBN, kerasConfig, kerasInit, kerasPreprocessing } from './keras-ops.js';
+
+/** Input size, mean/std and resize of the pretrained weights' evaluation (registry and config). */
+const PREPROCESSING = kerasPreprocessing(299);
 
 const sep = (inC: number, outC: number): SeparableConv2d => new SeparableConv2d(inC, outC, 3, { padding: 1, bias: false });
 
@@ -66,7 +69,7 @@ export class Xception extends ZooModel {
 
   constructor(o: { numClasses?: number } = {}) {
     const numClasses = o.numClasses ?? 1000;
-    super(kerasConfig('xception', 'predictions', 2048, numClasses, 299));
+    super(kerasConfig('xception', 'predictions', 2048, numClasses, PREPROCESSING));
     const add = (name: string, m: Module): void => {
       this.registerModule(name, m);
       m.name = name;
@@ -103,4 +106,4 @@ export class Xception extends ZooModel {
   }
 }
 
-registerArch('xception', (o: CreateOptions) => new Xception({ numClasses: o.numClasses }));
+registerArch('xception', (o: CreateOptions) => new Xception({ numClasses: o.numClasses }), PREPROCESSING);
