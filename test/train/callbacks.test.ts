@@ -48,6 +48,17 @@ test('EarlyStopping stops after patience epochs without improvement and restores
   assert.deepEqual(model.stateDict().get('fc.weight')!.dataNumbers(), snapshots[1], 'weights of epoch 1 restored');
 });
 
+test('EarlyStopping restores the best weights also when training uses every epoch (Keras 3)', async () => {
+  const snapshots: number[][] = [];
+  const snap = new LambdaCallback({ onEpochEnd: (ctx) => void snapshots.push(ctx.model.stateDict().get('fc.weight')!.dataNumbers()) });
+  const es = new EarlyStopping({ monitor: 'score', mode: 'max', patience: 10, restoreBestWeights: true });
+  const { model, history } = await run([scripted([0.2, 0.8, 0.5, 0.6]), snap, es], { epochs: 4 });
+  assert.equal(history.epochs.length, 4, 'not stopped');
+  assert.equal(es.stoppedEpoch, -1);
+  assert.notDeepEqual(snapshots[3], snapshots[1], 'the weights changed after the best epoch');
+  assert.deepEqual(model.stateDict().get('fc.weight')!.dataNumbers(), snapshots[1], 'weights of epoch 1 restored');
+});
+
 test('EarlyStopping min_delta and auto mode', async () => {
   assert.equal(resolveMode('val_accuracy'), 'max');
   assert.equal(resolveMode('val_loss'), 'min');

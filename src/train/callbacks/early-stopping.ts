@@ -11,7 +11,11 @@ export interface EarlyStoppingOptions {
   mode?: MonitorMode;
   patience?: number;
   minDelta?: number;
-  /** At the end, load the weights of the best epoch (default false, as Keras). */
+  /**
+   * At the end of training, load the weights of the best epoch, whether or not training stopped
+   * early (default false; Keras 3's behaviour: Keras 2 restored only after an early stop, so a
+   * run that used every epoch kept its last weights).
+   */
   restoreBestWeights?: boolean;
   /** Epochs to wait before monitoring starts. */
   startFromEpoch?: number;
@@ -74,7 +78,7 @@ export class EarlyStopping extends Callback {
   }
 
   override onTrainEnd(ctx: FitContext): void {
-    if (this.restoreBestWeights && this.bestWeights && this.stoppedEpoch >= 0) ctx.model.loadStateDict(this.bestWeights);
+    if (this.restoreBestWeights && this.bestWeights) ctx.model.loadStateDict(this.bestWeights);
     this.dropWeights();
   }
 
