@@ -4,7 +4,7 @@
 # runs/flowers-report/<name>, skipping runs that already finished and resuming interrupted ones,
 # then writes runs/flowers-report/report.html (+ report.md with PNG figures). The report holds
 # data-set thumbnails: it stays under runs/ (gitignored), never in the repository.
-# Training all of them takes about an hour on 2 cores; FLOWERS_CONFIGS="a.yaml b.yaml" picks some.
+# Training all of them takes about 32 minutes on 2 cores; FLOWERS_CONFIGS="a.yaml b.yaml" picks some.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
