@@ -49,7 +49,7 @@ export function modelNormalization(cfg: ExperimentConfig): { mean: [number, numb
   if (n === 'none') return null;
   if (n === 'arch') {
     const a = archPreprocessing(cfg.model.arch);
-    return { mean: [...a.mean], std: [...a.std] };
+    return { mean: a.mean, std: a.std }; // archPreprocessing returns a copy
   }
   return { mean: [...n.mean], std: [...n.std] };
 }

@@ -18,14 +18,19 @@ export type ArchFactory = (o: CreateOptions) => ZooModel;
  */
 export type ArchPreprocessing = Readonly<Pick<ArchConfig, 'inputSize' | 'mean' | 'std' | 'resizeShortSide'>>;
 
-const archs = new Map<string, { factory: ArchFactory; preprocessing: ArchPreprocessing }>();
+interface ArchEntry {
+  factory: ArchFactory;
+  preprocessing: ArchPreprocessing;
+}
+
+const archs = new Map<string, ArchEntry>();
 
 export function registerArch(name: string, factory: ArchFactory, preprocessing: ArchPreprocessing): void {
   if (archs.has(name)) throw new Error(`architecture '${name}' is registered twice`);
   archs.set(name, { factory, preprocessing });
 }
 
-function entry(name: string): { factory: ArchFactory; preprocessing: ArchPreprocessing } {
+function entry(name: string): ArchEntry {
   const e = archs.get(name);
   if (!e) throw new Error(`unknown architecture '${name}'; known: ${archNames().join(', ')}`);
   return e;

@@ -1,6 +1,6 @@
 // PyTorch-style modules: named parameters, buffers and children, train/eval, state dicts,
 // freezing by name pattern. Layers (layers/*.ts) and models are Modules.
-import { Tensor, noGrad, type Device, type DType } from '../torch/index.js';
+import { Tensor, noGrad, sameShape, type Device, type DType } from '../torch/index.js';
 
 export type StateDict = Map<string, Tensor>;
 
@@ -289,6 +289,3 @@ export abstract class Module {
   }
 }
 
-function sameShape(a: number[], b: number[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}

@@ -11,3 +11,4 @@ export { tidy, keep, dispose, currentScope, adopt, isHeld, isScopeLocal, type Sc
 export { type DType, type Device, type MemoryFormat, type TypedArray, isFloating, elementSize } from './dtype.js';
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors } from './safetensors.js';
 export { gradcheck, type GradcheckOptions } from './gradcheck.js';
+export { sameShape } from './shape.js';

@@ -21,7 +21,7 @@ export class AlexNet extends ZooModel {
   constructor(o: { numClasses?: number; dropout?: number } = {}) {
     const numClasses = o.numClasses ?? 1000;
     const p = o.dropout ?? 0.5;
-    super(tvConfig('alexnet', 'classifier.6', 256, numClasses));
+    super(tvConfig('alexnet', 'classifier.6', 256, numClasses, PREPROCESSING));
     const pool = (): MaxPool2d => new MaxPool2d(3, { stride: 2 });
     this.features = this.registerModule(
       'features',

@@ -75,7 +75,7 @@ export class DenseNet extends ZooModel {
       final += k * growth;
       if (i !== blockConfig.length - 1) final = Math.floor(final / 2);
     });
-    super(tvConfig(name, 'classifier', final, numClasses));
+    super(tvConfig(name, 'classifier', final, numClasses, PREPROCESSING));
     const features = new Seq([
       ['conv0', new Conv2d(3, n, 7, { stride: 2, padding: 3, bias: false })],
       ['norm0', new BatchNorm2d(n)],

@@ -79,7 +79,7 @@ export class EfficientNet extends ZooModel {
     const lastIn = setting[setting.length - 1].out;
     const lastOut = 4 * lastIn;
     const numClasses = o.numClasses ?? 1000;
-    super(tvConfig(name, 'classifier.1', lastOut, numClasses));
+    super(tvConfig(name, 'classifier.1', lastOut, numClasses, PREPROCESSING));
     const sdProb = o.stochasticDepthProb ?? 0.2;
     const layers: Module[] = [convNormAct(3, setting[0].input, { stride: 2, act: SiLU })];
     const total = setting.reduce((a, c) => a + c.numLayers, 0);

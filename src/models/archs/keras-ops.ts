@@ -19,8 +19,8 @@ export function kerasPreprocessing(size = 224): ArchPreprocessing {
   return { inputSize: [3, size, size], mean: [...TF_MEAN], std: [...TF_STD], resizeShortSide: Math.round(size / 0.875) };
 }
 
-/** A Keras-application ImageNet config (by default 224 input). */
-export function kerasConfig(name: string, classifier: string, numFeatures: number, numClasses: number, pre: ArchPreprocessing = kerasPreprocessing()): ArchConfig {
+/** A Keras-application ImageNet config; `pre` is the preprocessing the architecture also registers. */
+export function kerasConfig(name: string, classifier: string, numFeatures: number, numClasses: number, pre: ArchPreprocessing): ArchConfig {
   return { name, ...structuredClone(pre), classifier, numFeatures, numClasses, source: 'keras' };
 }
 

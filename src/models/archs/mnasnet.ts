@@ -65,7 +65,7 @@ export class MNASNet extends ZooModel {
   constructor(name: string, alpha: number, o: { numClasses?: number; dropout?: number } = {}) {
     if (!(alpha > 0)) throw new Error(`MNASNet: alpha should be greater than 0, got ${alpha}`);
     const numClasses = o.numClasses ?? 1000;
-    super(tvConfig(name, 'classifier.1', 1280, numClasses));
+    super(tvConfig(name, 'classifier.1', 1280, numClasses, PREPROCESSING));
     const d = [32, 16, 24, 40, 80, 96, 192, 320].map((c) => roundToMultipleOf(c * alpha, 8));
     const bn = (c: number): BatchNorm2d => new BatchNorm2d(c, { momentum: BN_MOMENTUM });
     this.layers = this.registerModule(

@@ -63,7 +63,7 @@ export class MobileNet extends ZooModel {
     const width = (n: number): number => Math.floor(n * alpha);
     const numClasses = o.numClasses ?? 1000;
     const numFeatures = width(1024);
-    super(kerasConfig(o.name ?? 'mobilenet', 'conv_preds', numFeatures, numClasses));
+    super(kerasConfig(o.name ?? 'mobilenet', 'conv_preds', numFeatures, numClasses, PREPROCESSING));
     this.alpha = alpha;
     this.depthMultiplier = dm;
     const add = (name: string, m: Module): void => {

@@ -65,7 +65,7 @@ export class MobileNetV2 extends ZooModel {
     const round = o.roundNearest ?? 8;
     const numClasses = o.numClasses ?? 1000;
     const lastChannel = makeDivisible(1280 * Math.max(1, widthMult), round);
-    super(tvConfig('mobilenet_v2', 'classifier.1', lastChannel, numClasses));
+    super(tvConfig('mobilenet_v2', 'classifier.1', lastChannel, numClasses, PREPROCESSING));
     let inputChannel = makeDivisible(32 * widthMult, round);
     const features: Module[] = [convNormAct(3, inputChannel, { stride: 2, act: ReLU6 })];
     for (const [t, c, n, s] of SETTING) {

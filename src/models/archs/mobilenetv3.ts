@@ -134,7 +134,7 @@ export class MobileNetV3 extends ZooModel {
     const lastOut = 6 * lastIn;
     // numFeatures: the feature map's channels (576 / 960); the final classifier (classifier.3)
     // reads the hidden Linear's output instead (lastChannel: 1024 / 1280), see resetClassifier
-    super(tvConfig(arch, 'classifier.3', lastOut, numClasses));
+    super(tvConfig(arch, 'classifier.3', lastOut, numClasses, PREPROCESSING));
     this.hiddenWidth = lastChannel;
     const norm: NormFactory = (c) => new BatchNorm2d(c, { eps: 0.001, momentum: 0.01 });
     const layers: Module[] = [convNormAct(3, setting[0].input, { stride: 2, norm, act: Hardswish })];

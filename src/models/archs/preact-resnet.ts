@@ -66,7 +66,7 @@ export class PreActResNet extends ZooModel {
   constructor(name: string, kind: 'basic' | 'bottleneck', layers: readonly number[], o: { numClasses?: number } = {}) {
     const expansion = kind === 'basic' ? 1 : 4;
     const numClasses = o.numClasses ?? 1000;
-    super(tvConfig(name, 'fc', 512 * expansion, numClasses));
+    super(tvConfig(name, 'fc', 512 * expansion, numClasses, PREPROCESSING));
     this.allBlocks = [];
     for (const [n, m] of resnetStem()) this.allBlocks.push({ name: n, module: this.registerModule(n, m) });
     const stages = residualStages(layers, expansion, (inplanes, planes, s, needsProjection, at) => {

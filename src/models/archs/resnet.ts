@@ -137,7 +137,7 @@ export class ResNet extends ZooModel {
   constructor(name: string, kind: ResidualKind, layers: readonly number[], o: ResNetOptions = {}) {
     const expansion = kind === 'basic' ? BasicBlock.expansion : Bottleneck.expansion;
     const numClasses = o.numClasses ?? 1000;
-    super(tvConfig(name, 'fc', 512 * expansion, numClasses));
+    super(tvConfig(name, 'fc', 512 * expansion, numClasses, PREPROCESSING));
     this.allBlocks = [];
     for (const [n, m] of resnetStem()) this.allBlocks.push({ name: n, module: this.registerModule(n, m) });
     const stages = residualStages(layers, expansion, (inplanes, planes, s, needsProjection) => {

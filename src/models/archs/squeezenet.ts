@@ -52,7 +52,7 @@ export class SqueezeNet11 extends ZooModel {
 
   constructor(o: { numClasses?: number; dropout?: number } = {}) {
     const numClasses = o.numClasses ?? 1000;
-    super(tvConfig('squeezenet1_1', 'classifier.1', 512, numClasses));
+    super(tvConfig('squeezenet1_1', 'classifier.1', 512, numClasses, PREPROCESSING));
     const pool = (): MaxPool2d => new MaxPool2d(3, { stride: 2, ceilMode: true });
     this.features = this.registerModule(
       'features',

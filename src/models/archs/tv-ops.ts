@@ -16,8 +16,8 @@ export function tvPreprocessing(resizeShortSide = 256, size = 224): ArchPreproce
   return { inputSize: [3, size, size], mean: [...IMAGENET_MEAN], std: [...IMAGENET_STD], resizeShortSide };
 }
 
-/** A torchvision ImageNet config (by default 224 input, resize 256, ImageNet mean/std). */
-export function tvConfig(name: string, classifier: string, numFeatures: number, numClasses: number, pre: ArchPreprocessing = tvPreprocessing()): ArchConfig {
+/** A torchvision ImageNet config; `pre` is the preprocessing the architecture also registers. */
+export function tvConfig(name: string, classifier: string, numFeatures: number, numClasses: number, pre: ArchPreprocessing): ArchConfig {
   return { name, ...structuredClone(pre), classifier, numFeatures, numClasses, source: 'torchvision' };
 }
 

@@ -30,7 +30,7 @@ export class VGG extends ZooModel {
   constructor(name: string, cfg: (number | 'M')[], batchNorm: boolean, o: { numClasses?: number; dropout?: number } = {}) {
     const numClasses = o.numClasses ?? 1000;
     const p = o.dropout ?? 0.5;
-    super(tvConfig(name, 'classifier.6', 512, numClasses));
+    super(tvConfig(name, 'classifier.6', 512, numClasses, PREPROCESSING));
     const layers: Module[] = [];
     let c = 3;
     for (const v of cfg) {

@@ -20,7 +20,7 @@
 // — gives weight = 1 where the module has one; without beta, bias = 0).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fromTypedArray, noGrad, ones, tidy, zeros, type Tensor } from '../../torch/index.js';
+import { fromTypedArray, noGrad, ones, sameShape, tidy, zeros, type Tensor } from '../../torch/index.js';
 import type { Module } from '../../nn/module.js';
 import { BatchNorm2d, Conv2d, Linear, SeparableConv2d } from '../../nn/modules/index.js';
 
@@ -357,6 +357,3 @@ function convertLayer(layer: string, ws: Map<string, Tensor>, u: Unit, own: Map<
   if (extra.length) throw new Error(`Keras layer '${layer}' (for ${u.path}): unexpected weight(s) ${extra.join(', ')}`);
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}

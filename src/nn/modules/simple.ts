@@ -1,5 +1,5 @@
 // Parameter-free torch-style modules: activations, dropout, pooling, flatten, identity.
-import { F, isGradEnabled, isScopeLocal, type Tensor } from '../../torch/index.js';
+import { F, isGradEnabled, isScopeLocal, sameShape, type Tensor } from '../../torch/index.js';
 import { Module } from '../module.js';
 import { pair, type Pair } from './conv.js';
 
@@ -14,9 +14,9 @@ function overwritable(x: Tensor): boolean {
  * allocating an output, but only where that cannot be observed: when no gradient is recorded
  * (inference, so autograd never needs the old values) and the input is an intermediate made in
  * the innermost tidy scope that no forward hook handed out (isScopeLocal): a block's input, a
- * cached feature batch or a caller's tensor is never overwritten. Zoo architectures set it where torchvision does, on activations whose input is an
- * intermediate of the same block; inference then touches less memory (about 10% of a
- * MobileNetV2 forward pass on 2 cores).
+ * cached feature batch or a caller's tensor is never overwritten. Zoo architectures set it where
+ * torchvision does, on activations whose input is an intermediate of the same block; inference
+ * then touches less memory (about 10% of a MobileNetV2 forward pass on 2 cores).
  */
 export class Fn extends Module {
   constructor(
@@ -41,7 +41,7 @@ export function reluInPlace(x: Tensor): Tensor {
 
 /** x + y, written into x where Fn's in-place rule allows (torchvision's residual `out += identity`). */
 export function addInPlace(x: Tensor, y: Tensor): Tensor {
-  return overwritable(x) && x.shape.length === y.shape.length && x.shape.every((d, i) => d === y.shape[i]) ? x.add_(y) : x.add(y);
+  return overwritable(x) && sameShape(x.shape, y.shape) ? x.add_(y) : x.add(y);
 }
 
 /** Options of the activation modules. */
