@@ -11,13 +11,9 @@ import { decodeAll } from '../src/data/images.js';
 import { imageSource } from '../src/data/image-source.js';
 import { createAugmentation } from '../src/data/augment/index.js';
 import { stratifiedSplit } from '../src/data/source.js';
-import { repoRoot } from '../src/experiment/env.js';
+import { sharedDir } from '../src/experiment/env.js';
 import { flowersCnn } from './fit.js';
 import { intArg, log, median, round, threadsFlag, type BenchArgs, type Benchmark, type BenchResult } from './common.js';
-
-function sharedDir(): string {
-  return process.env.FOVEA_SHARED ?? join(repoRoot(), '..', 'shared');
-}
 
 async function epochTime(train: () => Promise<number[]>): Promise<number> {
   const times = await train();

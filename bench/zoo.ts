@@ -24,7 +24,7 @@ import { scanImageFolder } from '../src/data/image-folder.js';
 import { decodeAll } from '../src/data/images.js';
 import { imageSource } from '../src/data/image-source.js';
 import { cacheDir } from '../src/experiment/data.js';
-import { configEnv } from '../src/experiment/env.js';
+import { sharedDir } from '../src/experiment/env.js';
 import { alternateRounds, intArg, log, median, RefProcess, rerunWithTunedMalloc, round, threadsFlag, TUNED_MALLOC, type BenchArgs, type Benchmark, type BenchResult } from './common.js';
 
 interface Job {
@@ -175,8 +175,8 @@ async function caching(args: BenchArgs, threads: number): Promise<BenchResult> {
   const size = intArg(args, 'cache-size', 32);
   const epochs = intArg(args, 'epochs');
   const limit = args.images === 'all' ? Infinity : intArg(args, 'images');
-  const root = resolve(configEnv().FOVEA_SHARED!, 'datasets/flowers');
-  const weightsPath = resolve(configEnv().FOVEA_SHARED!, 'weights/mobilenetv2-12-int8.onnx');
+  const root = resolve(sharedDir(), 'datasets/flowers');
+  const weightsPath = resolve(sharedDir(), 'weights/mobilenetv2-12-int8.onnx');
   const folder = scanImageFolder(root);
   // every k-th file, so a small --images keeps all classes
   const step = Math.max(1, Math.floor(folder.entries.length / Math.min(limit, folder.entries.length)));

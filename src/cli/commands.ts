@@ -10,7 +10,6 @@ import { createModel, importWeights, archNames } from '../models/index.js';
 import { scanWnidFolder, isWnidFolder } from '../data/wnid-folder.js';
 import { buildModel } from '../experiment/run.js';
 import { imageSizeOf, prepareData, splitEntries } from '../experiment/data.js';
-import { evaluate } from '../train/evaluate.js';
 import { scanImageFolder, checkSameClasses } from '../data/image-folder.js';
 import { decodeAll, skippedWarning } from '../data/images.js';
 import { imageSource } from '../data/image-source.js';
@@ -118,8 +117,8 @@ export const evalCmd: Command = {
     const warn = skippedWarning(decoded.skipped);
     if (warn) err(warn);
     const source = imageSource(decoded.images, decoded.labels, { scale: cfg.data.scale, transform: (b) => ({ x: run.augmentation.eval(b.x), y: b.y.clone() }) });
-    const metrics = await evaluate(run.model, source, { batchSize: cfg.train.batch_size, metrics: cfg.train.metrics });
-    const full = (await evaluateRun(run.model, source, decoded.files, run.classes, { batchSize: cfg.train.batch_size, metrics: cfg.train.metrics, bootstrap: { seed: cfg.seed } })).metrics;
+    const evaluation = await evaluateRun(run.model, source, decoded.files, run.classes, { batchSize: cfg.train.batch_size, metrics: cfg.train.metrics, loss: { labelSmoothing: cfg.train.loss.label_smoothing }, bootstrap: { seed: cfg.seed } });
+    const { metrics: full, summary: metrics } = evaluation;
     const result = { run: run.dir, images: decoded.files.length, skipped: decoded.skipped.length, ...metrics };
     if (values.json) out(JSON.stringify({ ...result, ...full, ...metrics }));
     else out(`${Object.entries(result).map(([k, v]) => `${k}: ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : v}`).join('\n')}\n\n${formatRunMetrics(full)}`);

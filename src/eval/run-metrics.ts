@@ -6,6 +6,8 @@ import * as T from '../torch/index.js';
 import type { Module } from '../nn/module.js';
 import type { BatchSource } from '../data/source.js';
 import { predict } from '../train/evaluate.js';
+import { MetricAccumulator } from '../train/metrics.js';
+import type { LossOptions } from '../train/loss.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { formatClassificationReport, pyFixed } from './format-report.js';
 import { predictionTable, type PredictionRow } from './prediction-table.js';
@@ -20,29 +22,46 @@ export interface Predictions {
 
 /** Softmax probabilities of every example of a labelled source, in source order. */
 export async function predictProbabilities(model: Module, source: BatchSource, o: { batchSize?: number } = {}): Promise<Predictions> {
-  if (!source.labels) throw new TypeError('predictProbabilities(): the batch source does not expose its labels (labels())');
-  const labels = source.labels();
-  const logits = await predict(model, source, { batchSize: o.batchSize });
+  const { labels, logits } = await predictLogits(model, source, o.batchSize, 'predictProbabilities');
   try {
-    const probabilities = T.tidy(() => T.noGrad(() => T.F.softmax(logits.double(), 1).contiguous().data())) as Float64Array;
-    const numClasses = logits.shape[1];
-    if (labels.length !== logits.shape[0]) throw new RangeError(`predictProbabilities(): ${labels.length} labels for ${logits.shape[0]} predictions`);
-    return { probabilities, numClasses, labels };
+    return { probabilities: softmaxRows(logits), numClasses: logits.shape[1], labels };
   } finally {
     logits.dispose();
   }
 }
 
+async function predictLogits(model: Module, source: BatchSource, batchSize: number | undefined, caller: string): Promise<{ labels: number[]; logits: T.Tensor }> {
+  if (!source.labels) throw new TypeError(`${caller}(): the batch source does not expose its labels (labels())`);
+  const labels = source.labels();
+  const logits = await predict(model, source, { batchSize });
+  if (labels.length !== logits.shape[0]) {
+    logits.dispose();
+    throw new RangeError(`${caller}(): ${labels.length} labels for ${logits.shape[0]} predictions`);
+  }
+  return { labels, logits };
+}
+
+function softmaxRows(logits: T.Tensor): Float64Array {
+  return T.tidy(() => T.noGrad(() => T.F.softmax(logits.double(), 1).contiguous().data())) as Float64Array;
+}
+
 export interface EvaluateRunOptions extends RunMetricsOptions {
   batchSize?: number;
+  /** The loss behind `summary.loss` (label smoothing as in training; class weights do not apply). */
+  loss?: LossOptions;
 }
 
 export interface RunEvaluation {
   metrics: RunMetrics;
   predictions: PredictionRow[];
+  /** Mean loss and metrics with the keys `evaluate()` gives (loss, accuracy, topK), from the same pass. */
+  summary: Record<string, number>;
 }
 
-/** Predicts a labelled source (files: its images, in order) and computes every metric. */
+/**
+ * Predicts a labelled source (files: its images, in order) once and computes every metric: the
+ * full RunMetrics, the per-image table and the loss/metric summary a training log shows.
+ */
 export async function evaluateRun(
   model: Module,
   source: BatchSource,
@@ -50,10 +69,23 @@ export async function evaluateRun(
   classes: readonly string[],
   o: EvaluateRunOptions = {},
 ): Promise<RunEvaluation> {
-  const p = await predictProbabilities(model, source, { batchSize: o.batchSize });
-  if (p.numClasses !== classes.length) throw new RangeError(`evaluateRun(): the model outputs ${p.numClasses} classes but there are ${classes.length} class names`);
-  const metrics = computeRunMetrics(p.probabilities, p.labels, classes, o);
-  return { metrics, predictions: predictionTable(files, p.probabilities, p.labels, classes) };
+  const { labels, logits } = await predictLogits(model, source, o.batchSize, 'evaluateRun');
+  try {
+    if (logits.shape[1] !== classes.length) throw new RangeError(`evaluateRun(): the model outputs ${logits.shape[1]} classes but there are ${classes.length} class names`);
+    const summary = T.tidy(() =>
+      T.noGrad(() => {
+        const y = T.tensor(labels, { dtype: 'int64' });
+        const acc = new MetricAccumulator(o.metrics ?? ['accuracy']);
+        acc.add(logits, y, T.F.crossEntropy(logits, y, { labelSmoothing: o.loss?.labelSmoothing ?? 0, reduction: 'sum' }).item());
+        return acc.result();
+      }),
+    );
+    const probabilities = softmaxRows(logits);
+    const metrics = computeRunMetrics(probabilities, labels, classes, o);
+    return { metrics, predictions: predictionTable(files, probabilities, labels, classes), summary };
+  } finally {
+    logits.dispose();
+  }
 }
 
 /** Writes metrics.json and predictions.jsonl (one object per image) into runDir, atomically. */

@@ -17,9 +17,14 @@ export function repoRoot(): string {
   }
 }
 
+/** The shared data and weights folder: FOVEA_SHARED, or ../shared beside the repository root. */
+export function sharedDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.FOVEA_SHARED || resolve(repoRoot(), '..', 'shared');
+}
+
 /** The environment used for expansion: process.env plus the FOVEA_SHARED default. */
 export function configEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
-  return { ...env, FOVEA_SHARED: env.FOVEA_SHARED || resolve(repoRoot(), '..', 'shared') };
+  return { ...env, FOVEA_SHARED: sharedDir(env) };
 }
 
 const VAR = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;

@@ -182,13 +182,13 @@ export async function runExperiment(cfg: ExperimentConfig, o: RunOptions = {}): 
 
   const tEval = performance.now();
   const evalOpts = { batchSize: cfg.train.batch_size, metrics: cfg.train.metrics, loss: { labelSmoothing: cfg.train.loss.label_smoothing } };
-  // with the feature cache, evaluation runs the suffix on cached features (the same outputs)
-  const test = testSource ? await evaluate(fitModel, testSource, evalOpts) : {};
-  const val = valSource ? await evaluate(fitModel, valSource, evalOpts) : {};
-  // metrics.json and predictions.jsonl: classification report, confusion matrix, calibration
+  // with the feature cache, evaluation runs the suffix on cached features (the same outputs);
+  // one pass over the test split gives its loss, metrics.json and predictions.jsonl
   const testEval = testSource
-    ? await evaluateRun(fitModel, testSource, data.test!.decoded.files, data.classes, { batchSize: cfg.train.batch_size, metrics: cfg.train.metrics, bootstrap: { seed: cfg.seed } })
+    ? await evaluateRun(fitModel, testSource, data.test!.decoded.files, data.classes, { ...evalOpts, bootstrap: { seed: cfg.seed } })
     : null;
+  const test = testEval?.summary ?? {};
+  const val = valSource ? await evaluate(fitModel, valSource, evalOpts) : {};
   const cacheInfo = cache ? { prefix: cache.plan.names, feature_shape: cache.featureShape, bytes: cache.bytes, seconds: round3(cache.seconds), from_disk: cache.fromDisk } : null;
   cache?.dispose();
   if (testEval) {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import * as T from '../../src/torch/index.js';
 import { Module } from '../../src/nn/module.js';
 import { tensorSource } from '../../src/data/source.js';
+import { evaluate } from '../../src/train/evaluate.js';
 import {
   accuracy,
   topKAccuracy,
@@ -191,8 +192,16 @@ test('evaluateRun + writeRunMetrics: metrics.json and predictions.jsonl', async 
   try {
     const files = c.labels.map((_, i) => `img${i}.png`);
     const model = new Identity();
-    const { metrics, predictions } = await evaluateRun(model, tensorSource(logits, labels), files, c.classes, { batchSize: 16, metrics: ['accuracy', 'top2'] });
+    const source = tensorSource(logits, labels);
+    const opts = { batchSize: 16, metrics: ['accuracy', 'top2'], loss: { labelSmoothing: 0.1 } };
+    const { metrics, predictions, summary } = await evaluateRun(model, source, files, c.classes, opts);
     assert.equal(model.training, true, 'training mode is restored');
+    // the one pass also gives what evaluate() reports (run.ts and `fovea eval` no longer run both)
+    const batched = await evaluate(model, source, opts);
+    assert.deepEqual(Object.keys(summary).sort(), Object.keys(batched).sort());
+    for (const k of Object.keys(batched)) close(summary[k], batched[k], 1e-6, k);
+    close(summary.accuracy, c.accuracy, 1e-12, 'summary accuracy');
+    assert.ok(summary.loss > metrics.log_loss, 'label smoothing raises the loss above the log loss');
     assert.equal(metrics.n, 50);
     assert.equal(metrics.accuracy, c.accuracy);
     close(metrics.macro_f1, c.report.macro_avg.f1, 1e-12, 'macro f1');

@@ -14,6 +14,7 @@ import * as T from '../../src/torch/index.js';
 import { BatchNorm2d, Conv2d, Flatten, Linear, ReLU, Seq } from '../../src/nn/modules/index.js';
 import { mapOnnxToModel, onnxLayers, readOnnx, importWeights, createModel } from '../../src/models/index.js';
 import { tempDir } from '../data/fixtures.js';
+import { sharedDir } from '../../src/experiment/env.js';
 
 // ---------------------------------------------------------------- a protobuf writer
 
@@ -254,7 +255,7 @@ test('int8 weights are dequantised: QLinearConv (per-channel, int32 bias), Dequa
 // ---------------------------------------------------------------- the real int8 MobileNetV2
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../../');
-const SHARED = process.env.FOVEA_SHARED ?? resolve(ROOT, '..', 'shared');
+const SHARED = sharedDir();
 const ONNX_FILE = join(SHARED, 'weights', 'mobilenetv2-12-int8.onnx');
 const SAMPLE = join(SHARED, 'datasets', 'imagenet-sample');
 const LABELS = join(SHARED, 'weights', 'mobilenet_v1_025_224', 'metadata.json');

@@ -9,8 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import * as T from '../../src/torch/index.js';
 import { Module } from '../../src/nn/module.js';
 import { BatchNorm2d, Conv2d, Linear, SeparableConv2d } from '../../src/nn/modules/index.js';
@@ -18,6 +17,7 @@ import { createModel } from '../../src/models/index.js';
 import { kerasToFovea, readTfjsLayersModel } from '../../src/models/import/tfjs.js';
 import { decodeImage, mapLimit } from '../../src/data/decode.js';
 import { tempDir } from '../data/fixtures.js';
+import { sharedDir } from '../../src/experiment/env.js';
 
 const SLOW = process.env.FOVEA_SLOW === '1';
 
@@ -279,8 +279,7 @@ test('kerasToFovea: nasnet_mobile Keras names (kerasNames) round trip', () => {
 
 // ---------------------------------------------------------------- Google's TF.js MobileNet V1 0.25
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '../../../../');
-const SHARED = process.env.FOVEA_SHARED ?? resolve(ROOT, '..', 'shared');
+const SHARED = sharedDir();
 const MODEL = join(SHARED, 'weights', 'mobilenet_v1_025_224');
 const SAMPLE = join(SHARED, 'datasets', 'imagenet-sample');
 const haveReal = existsSync(join(MODEL, 'model.json')) && existsSync(SAMPLE) ? false : `needs ${MODEL} and ${SAMPLE}`;
