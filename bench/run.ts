@@ -12,6 +12,7 @@ const REGISTRY: Record<string, () => Promise<{ benchmark: Benchmark }>> = {
   data: () => import('./data.js'),
   zoo: () => import('./zoo.js'),
   report: () => import('./report.js'),
+  finetune: () => import('./finetune.js'),
 };
 
 const USAGE = 'usage: node dist/bench/run.js NAME [--flags]   (npm run bench -- NAME [--flags])\n       node dist/bench/run.js NAME --help';
