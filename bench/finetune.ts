@@ -82,7 +82,10 @@ export const benchmark: Benchmark = {
     if (!['both', 'fovea', 'pytorch'].includes(side)) throw new UsageError(`--side must be both, fovea or pytorch, got '${side}'`);
     const cfg = loadConfig(String(args.config), { set: [`threads=${threads}`] });
     if (!cfg.model.arch || !cfg.model.weights) throw new UsageError(`${String(args.config)}: the finetune benchmark needs model.arch and model.weights`);
-    const size = cfg.data.image_size?.[0] ?? 224;
+    const [h, w] = cfg.data.image_size ?? [224, 224];
+    // the reference resizes the shorter side and centre-crops a square, as resize: crop does
+    if (h !== w || cfg.data.resize !== 'crop') throw new UsageError(`${String(args.config)}: the finetune benchmark needs a square data.image_size and data.resize: crop (the reference's preprocessing)`);
+    const size = h;
     const dir = mkdtempSync(join(tmpdir(), 'fovea-bench-finetune-'));
     const results: BenchResult[] = [];
     try {
