@@ -29,6 +29,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tools", "py"))
 from safetensors_io import read_safetensors  # noqa: E402
 from jsonl_serve import serve as jsonl_serve  # noqa: E402
+from engine_settings import match_fovea  # noqa: E402
 
 CLASSES = 5
 FILTERS = (32, 64, 128, 256)
@@ -162,7 +163,7 @@ def main():
     ap.add_argument('--steps', type=int, default=10)
     ap.add_argument('--seed', type=int, default=0)
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+    match_fovea(args.threads)
     if args.serve:
         serve()
         return

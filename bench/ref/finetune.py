@@ -28,6 +28,7 @@ import torchvision.transforms as Tr
 from PIL import Image
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tools", "py"))
 from safetensors_io import read_safetensors  # noqa: E402
+from engine_settings import match_fovea  # noqa: E402
 
 MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 
@@ -59,7 +60,7 @@ def main():
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--seed', type=int, default=0)
     a = ap.parse_args()
-    torch.set_num_threads(a.threads)
+    match_fovea(a.threads)
     torch.manual_seed(a.seed)
     t_start = time.time()
     split = json.load(open(a.split))

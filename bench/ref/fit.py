@@ -12,11 +12,14 @@ Prints one JSON line: images/s over the timed epochs (the first epoch is a warm-
 import argparse
 import json
 import os
+import sys
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tools", "py"))
+from engine_settings import match_fovea  # noqa: E402
 
 
 class FlowersCnn(nn.Module):
@@ -53,7 +56,7 @@ def main():
     ap.add_argument('--size', type=int, default=64)
     ap.add_argument('--seed', type=int, default=0)
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+    match_fovea(args.threads)
     torch.manual_seed(args.seed)
     n = args.batches * args.batch_size
     x = torch.rand(n, 3, args.size, args.size)

@@ -27,6 +27,7 @@ import torchvision
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tools", "py"))
 from safetensors_io import read_safetensors  # noqa: E402
 from jsonl_serve import serve as jsonl_serve  # noqa: E402
+from engine_settings import match_fovea  # noqa: E402
 
 
 class Job:
@@ -110,7 +111,7 @@ def main():
     ap.add_argument('--warmup', type=int, default=2)
     ap.add_argument('--steps', type=int, default=5)
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+    match_fovea(args.threads)
     if args.serve:
         serve()
         return

@@ -34,6 +34,7 @@ export interface NativeAddon {
   torchVersion: string;
   /** How the addon set glibc malloc up at load: 'keep-freed', 'system' or 'glibc-tunables'. */
   mallocMode: string;
+  flushDenormal: boolean;
   fromBuffer(bytes: ArrayBufferView | ArrayBuffer, shape: readonly number[], dtype: number): TensorHandle;
   toBuffer(h: TensorHandle): ArrayBuffer;
   dataView(h: TensorHandle): ArrayBuffer;

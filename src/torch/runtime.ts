@@ -50,6 +50,14 @@ export function mallocMode(): string {
   return native.mallocMode;
 }
 
+/**
+ * Whether denormal floats are flushed to zero (FTZ/DAZ on every libtorch thread), as Keras and
+ * TensorFlow do on CPU: chosen when the addon loaded; FOVEA_FLUSH_DENORMAL=0 turns it off.
+ */
+export function flushDenormal(): boolean {
+  return native.flushDenormal;
+}
+
 /** libtorch's parallel and build info (threads, OpenMP, oneDNN). */
 export function configInfo(): { parallel: string; mkldnn: boolean; openmp: boolean } {
   return native.configInfo();

@@ -574,6 +574,19 @@ test('setNumThreads changes the intra-op thread count without changing results',
   assert.match(T.torchVersion(), /^\d+\.\d+\.\d+$/);
 }));
 
+test('denormal floats are flushed to zero on every thread unless FOVEA_FLUSH_DENORMAL=0', scoped(() => {
+  // 1e-40 is a float32 denormal; x * 1 of a big tensor runs on libtorch's OpenMP workers too
+  const tiny = (n: number): T.Tensor => T.full([n], 1e-40).mul(1);
+  assert.equal(T.flushDenormal(), true);
+  assert.equal(tiny(4).max().item(), 0);
+  assert.equal(tiny(1 << 20).max().item(), 0, 'a parallel op kept a denormal');
+  const torch = new URL('../../src/torch/index.js', import.meta.url).href;
+  const script = `const T = await import(${JSON.stringify(torch)}); console.log(T.flushDenormal(), T.full([1 << 20], 1e-40).mul(1).max().item() > 0);`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, FOVEA_FLUSH_DENORMAL: '0' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'false true');
+}));
+
 test('channels-last memory format', scoped(() => {
   const x = T.randn([2, 3, 4, 5], { generator: new T.Generator(3) });
   const cl = x.channelsLast();
