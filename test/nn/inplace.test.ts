@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as T from '../../src/torch/index.js';
-import { ReLU, ReLU6, Hardswish, SiLU, addInPlace, reluInPlace } from '../../src/nn/modules/index.js';
+import { ReLU, ReLU6, Hardswish, SiLU, Linear, Seq, addInPlace, reluInPlace } from '../../src/nn/modules/index.js';
 
 const values = (t: T.Tensor): number[] => t.flatten().dataNumbers();
 
@@ -90,4 +90,37 @@ test('reluInPlace and addInPlace follow the same rule', () => {
   );
   a.dispose();
   b.dispose();
+});
+
+test("Seq frees each intermediate once the next child has consumed it, but never the caller's input or a kept one", () => {
+  const lin = (): Linear => new Linear(8, 8);
+  const seq = new Seq([lin(), lin(), lin(), lin()]);
+  const x = T.randn([4, 8]);
+  for (const grad of [false, true]) {
+    T.tidy(() => {
+      const before = T.memory().tensors;
+      const run = (): T.Tensor => seq.call(x);
+      const y = grad ? run() : T.noGrad(run);
+      // only the output is left of the four Linear outputs (autograd's saved copies are not handles)
+      assert.equal(T.memory().tensors - before, 1, `live handles after the call (grad ${grad})`);
+      assert.equal(x.isDisposed, false);
+      if (grad) {
+        y.sum().backward();
+        assert.ok(seq.parameters().every((p) => p.grad !== null), 'gradients reach every layer');
+      }
+    });
+  }
+  // a forward hook that keeps a layer's output (as feature extraction does) gets it whole
+  let held: T.Tensor | null = null;
+  const remove = seq.at(1).registerForwardHook((_m, _in, out) => {
+    held = T.keep(out);
+  });
+  const expected = T.tidy(() => T.noGrad(() => values(seq.at(1).call(seq.at(0).call(x)))));
+  T.tidy(() => T.noGrad(() => seq.call(x)));
+  remove();
+  assert.ok(held !== null && !(held as T.Tensor).isDisposed);
+  assert.deepEqual(values(held!), expected);
+  (held as T.Tensor | null)?.dispose();
+  x.dispose();
+  seq.dispose();
 });

@@ -1,6 +1,6 @@
 // nn.Sequential: children named '0', '1', ... (or given names), run in order. Zoo models build
 // torchvision's module trees from these so state-dict keys match torchvision's.
-import type { Tensor } from '../../torch/index.js';
+import { isScopeLocal, type Tensor } from '../../torch/index.js';
 import { Module } from '../module.js';
 
 export class Seq extends Module {
@@ -28,8 +28,19 @@ export class Seq extends Module {
     return c[k][1];
   }
 
+  /**
+   * Each intermediate output goes as soon as the next child has consumed it (as Python's reference
+   * counting frees it in PyTorch; autograd keeps what backward needs), when it was made in the
+   * innermost tidy() scope and nobody kept or adopted it: holding a block's activations until the
+   * scope ends doubled the memory one MobileNetV2 block touches in inference.
+   */
   forward(x: Tensor): Tensor {
-    for (const [, m] of this.children()) x = m.call(x);
+    const first = x;
+    for (const [, m] of this.children()) {
+      const input = x;
+      x = m.call(input);
+      if (input !== first && input !== x && isScopeLocal(input) && !input.isDisposed) input.dispose();
+    }
     return x;
   }
 }
