@@ -26,12 +26,12 @@ interface SideResult {
 }
 
 /** Fovea's split of the config's data, as file lists the reference reads. */
-function writeSplit(cfg: ExperimentConfig, file: string): { classes: string[]; counts: number[] } {
+function writeSplit(cfg: ExperimentConfig, file: string): number[] {
   const s = splitEntries(cfg);
   if (s.val.length === 0 || s.test.length === 0) throw new UsageError(`${cfg.name}: the config needs validation and test images`);
   const rows = (xs: typeof s.train): [string, number][] => xs.map((e) => [resolve(e.path), e.label]);
   writeFileSync(file, JSON.stringify({ classes: s.classes, train: rows(s.train), val: rows(s.val), test: rows(s.test) }));
-  return { classes: s.classes, counts: [s.train.length, s.val.length, s.test.length] };
+  return [s.train.length, s.val.length, s.test.length];
 }
 
 /** The config's pretrained weights imported into the unmodified architecture, saved for torchvision. */
@@ -101,7 +101,7 @@ export const benchmark: Benchmark = {
       if (side !== 'fovea') {
         const split = join(dir, 'split.json');
         const weights = join(dir, 'weights.safetensors');
-        const { counts } = writeSplit(cfg, split);
+        const counts = writeSplit(cfg, split);
         const classifier = await writeWeights(cfg, weights);
         log(`finetune: PyTorch fine-tunes torchvision ${cfg.model.arch} at ${size}x${size} on Fovea's split (train/val/test ${counts.join('/')})`);
         theirs = reference(args, threads, split, weights, cfg.model.arch, classifier, size);

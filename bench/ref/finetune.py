@@ -27,7 +27,7 @@ import torchvision
 import torchvision.transforms as Tr
 from PIL import Image
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tools", "py"))
-from safetensors_io import read_safetensors  # noqa: E402
+from safetensors_io import load_into  # noqa: E402
 from engine_settings import match_fovea  # noqa: E402
 
 MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
@@ -65,11 +65,7 @@ def main():
     t_start = time.time()
     split = json.load(open(a.split))
     model = getattr(torchvision.models, a.arch)()
-    state = {k: v for k, v in read_safetensors(a.weights).items() if not k.endswith('num_batches_tracked')}
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    missing = [k for k in missing if not k.endswith('num_batches_tracked')]
-    if missing or unexpected:
-        raise SystemExit(f'weights do not fit torchvision {a.arch}: missing {missing[:5]}, unexpected {unexpected[:5]}')
+    load_into(model, a.weights)
     replace_classifier(model, a.classifier, len(split['classes']))
 
     evaluate_tf = Tr.Compose([Tr.Resize(a.size), Tr.CenterCrop(a.size), Tr.ToTensor(), Tr.Normalize(MEAN, STD)])

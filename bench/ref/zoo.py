@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 import torchvision
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tools", "py"))
-from safetensors_io import read_safetensors  # noqa: E402
+from safetensors_io import load_into, read_safetensors  # noqa: E402
 from jsonl_serve import serve as jsonl_serve  # noqa: E402
 from engine_settings import match_fovea  # noqa: E402
 
@@ -35,11 +35,7 @@ class Job:
         torch.manual_seed(seed)
         self.model = getattr(torchvision.models, arch)()
         if weights:
-            state = read_safetensors(weights)
-            missing, unexpected = self.model.load_state_dict(state, strict=False)
-            missing = [k for k in missing if not k.endswith('num_batches_tracked')]
-            if missing or unexpected:
-                raise ValueError(f'state mismatch: missing {missing[:5]}, unexpected {unexpected[:5]}')
+            load_into(self.model, weights)
         self.mode = mode
         self.batch = batch
         self.x = torch.rand(batch, 3, size, size)

@@ -2,7 +2,7 @@
 // (input size, mean, std, classifier name), forwardFeatures / forwardHead, resetClassifier, and
 // the feature path as an ordered list of named blocks, so surgery (freeze up to a block,
 // truncate, swap the head) and feature caching never special-case an architecture.
-import { isHeld, noGrad, tidy, zeros, type Tensor } from '../torch/index.js';
+import { disposeConsumed, noGrad, tidy, zeros, type Tensor } from '../torch/index.js';
 import { Module } from '../nn/module.js';
 import { Identity, Linear } from '../nn/modules/index.js';
 
@@ -85,7 +85,7 @@ export abstract class ZooModel extends Module {
       const input = x;
       x = tidy(() => b.module.call(input));
       // a consumed block output goes now, unless a hook handed it out (adopt) or it is the caller's
-      if (input !== first && input !== x && !isHeld(input) && !input.isDisposed) input.dispose();
+      disposeConsumed(input, first, x);
     }
     return x;
   }

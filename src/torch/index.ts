@@ -7,7 +7,7 @@ export * from './creation.js';
 export * from './autograd.js';
 export * from './runtime.js';
 export * as F from './functional.js';
-export { tidy, keep, dispose, currentScope, adopt, isHeld, isScopeLocal, type ScopeHandle } from './scope.js';
+export { tidy, keep, dispose, currentScope, adopt, isHeld, isScopeLocal, disposeConsumed, type ScopeHandle } from './scope.js';
 export { type DType, type Device, type MemoryFormat, type TypedArray, isFloating, elementSize } from './dtype.js';
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors } from './safetensors.js';
 export { gradcheck, type GradcheckOptions } from './gradcheck.js';

@@ -60,6 +60,16 @@ export function adopt<T extends Tensor>(into: ScopeHandle, t: T): T {
   return t;
 }
 
+/**
+ * Frees a layer chain's intermediate once the next step has consumed it (as Python's reference
+ * counting does in PyTorch; autograd keeps what backward needs): unless it is one of `inUse` (the
+ * caller's input, the step's output, which may be the same tensor), someone kept or adopted it,
+ * or it is already gone.
+ */
+export function disposeConsumed(t: Tensor, ...inUse: Tensor[]): void {
+  if (!inUse.includes(t) && !isHeld(t) && !t.isDisposed) t.dispose();
+}
+
 /** Tensors reachable from a value through arrays, Maps, Sets and plain objects. */
 export function collectTensors(value: unknown, into: Set<Tensor>, isTensor: (v: unknown) => v is Tensor): void {
   const seen = new Set<unknown>();

@@ -51,6 +51,15 @@ def save_safetensors(path, tensors, metadata=None):
     os.replace(tmp, path)
 
 
+def load_into(model, path):
+    """Loads a state dict Fovea saved as safetensors into a torch module; every key must match
+    (num_batches_tracked aside: Fovea may not keep it)."""
+    missing, unexpected = model.load_state_dict(read_safetensors(path), strict=False)
+    missing = [k for k in missing if not k.endswith('num_batches_tracked')]
+    if missing or unexpected:
+        raise ValueError(f'state mismatch with {type(model).__name__}: missing {missing[:5]}, unexpected {unexpected[:5]}')
+
+
 def read_safetensors(path):
     """The tensors of a .safetensors file, name -> tensor."""
     with open(path, "rb") as f:

@@ -1,6 +1,6 @@
 // nn.Sequential: children named '0', '1', ... (or given names), run in order. Zoo models build
 // torchvision's module trees from these so state-dict keys match torchvision's.
-import { isScopeLocal, type Tensor } from '../../torch/index.js';
+import { disposeConsumed, isScopeLocal, type Tensor } from '../../torch/index.js';
 import { Module } from '../module.js';
 
 export class Seq extends Module {
@@ -29,17 +29,17 @@ export class Seq extends Module {
   }
 
   /**
-   * Each intermediate output goes as soon as the next child has consumed it (as Python's reference
-   * counting frees it in PyTorch; autograd keeps what backward needs), when it was made in the
-   * innermost tidy() scope and nobody kept or adopted it: holding a block's activations until the
-   * scope ends doubled the memory one MobileNetV2 block touches in inference.
+   * Each intermediate output goes as soon as the next child has consumed it (disposeConsumed),
+   * when it was made in the innermost tidy() scope (a child may hand back a tensor it owns):
+   * holding a block's activations until the scope ends doubled the memory one MobileNetV2 block
+   * touches in inference.
    */
   forward(x: Tensor): Tensor {
     const first = x;
     for (const [, m] of this.children()) {
       const input = x;
       x = m.call(input);
-      if (input !== first && input !== x && isScopeLocal(input) && !input.isDisposed) input.dispose();
+      if (isScopeLocal(input)) disposeConsumed(input, first, x);
     }
     return x;
   }
